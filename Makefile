@@ -1,0 +1,65 @@
+# detente: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KAFKA := scripts/kafka-local
+
+.PHONY: help install lint typecheck check unit integration test demo train evaluate bench \
+        schemas kafka-start kafka-stop clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) ## create .venv and install detente with its dev tools
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy --strict on consumer/ and classifier/
+	$(BIN)/mypy
+
+check: lint typecheck ## lint and typecheck
+
+unit: $(STAMP) ## fast tests, no network
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP) ## tests against a real local Kafka broker (started for the run)
+	scripts/ensure-debian-tools kcat
+	$(BIN)/pytest tests/integration
+
+test: check $(STAMP) ## install everything and run the whole suite (lint, types, unit, integration)
+	scripts/ensure-debian-tools kcat
+	$(BIN)/pytest tests
+
+demo: $(STAMP) ## local broker + service + sample articles; prints tagged results, then stops
+	$(BIN)/python scripts/demo.py
+
+train: $(STAMP) ## retrain the models from ../shared/datasets into models/
+	$(BIN)/detente train
+
+bench: $(STAMP) ## classifier speed benchmark (prints articles/s, writes a JSON report)
+	$(BIN)/python bench/classify_speed.py
+
+schemas: $(STAMP) ## write the topics' JSON Schemas to docs/schemas/
+	$(BIN)/detente schemas --out docs/schemas
+
+kafka-start: ## start the local Kafka broker (prints its address)
+	$(KAFKA) start
+
+kafka-stop: ## stop the local Kafka broker
+	$(KAFKA) stop
+
+clean: ## stop local brokers, remove caches (keeps downloaded Kafka jars)
+	-$(KAFKA) stop
+	rm -rf .pytest_cache .mypy_cache .ruff_cache

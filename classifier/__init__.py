@@ -1,0 +1,1 @@
+"""detente's models: taxonomy, corpus building, training, evaluation and the loaded classifier."""

@@ -1,0 +1,142 @@
+"""The `detente` command: serve, classify, train, evaluate, schemas."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from consumer.settings import DEFAULT_MODEL_DIR, Settings
+
+__all__ = ["main"]
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler: Any = args.handler
+    return int(handler(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="detente", description="Tag news articles by topic and escalation tone."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the Kafka service (configured by DETENTE_*)")
+    serve.set_defaults(handler=_serve)
+
+    classify = commands.add_parser("classify", help="tag JSONL articles without Kafka")
+    classify.add_argument("--input", default="-", help="JSONL articles (input schema); - = stdin")
+    classify.add_argument("--output", default="-", help="JSONL tagged articles; - = stdout")
+    classify.add_argument("--rejects", help="JSONL of rejected lines (default: stderr)")
+    classify.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
+    classify.add_argument("--batch-size", type=int, default=256)
+    classify.set_defaults(handler=_classify)
+
+    train = commands.add_parser("train", help="build the corpus and train the models")
+    train.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    train.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser("evaluate", help="score the model on labelled JSONL")
+    evaluate.add_argument("--data", type=Path, required=True)
+    evaluate.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
+    evaluate.set_defaults(handler=_evaluate)
+
+    schemas = commands.add_parser("schemas", help="write the topics' JSON Schemas")
+    schemas.add_argument("--out", type=Path, default=Path("docs/schemas"))
+    schemas.set_defaults(handler=_schemas)
+    return parser
+
+
+def _serve(_args: argparse.Namespace) -> int:
+    from consumer.logs import configure_logging
+    from consumer.service import serve
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return serve(settings)
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from classifier.artifact import load_classifier
+    from consumer.batch_mode import classify_lines
+    from consumer.service import pipeline_config
+
+    settings = Settings()
+    model = load_classifier(args.model_dir)
+    started = time.perf_counter()
+    with (
+        _open_in(args.input) as source,
+        _open_out(args.output) as output,
+        _open_out(args.rejects) as rejects,
+    ):
+        report = classify_lines(
+            source, model, pipeline_config(settings), output, rejects, args.batch_size
+        )
+    seconds = time.perf_counter() - started
+    rate = report.read / seconds if seconds > 0 else 0.0
+    print(
+        f"classify: {report.read} read, {report.tagged} tagged, {report.rejected} rejected"
+        f" in {seconds:.2f} s ({rate:.0f} articles/s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from classifier.training import train
+
+    def progress(message: str) -> None:
+        print(f"train: {message}", file=sys.stderr, flush=True)
+
+    train(args.data_dir, args.out, progress)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from classifier.artifact import load_classifier
+    from classifier.evaluation import evaluate_file
+
+    metrics = evaluate_file(args.data, load_classifier(args.model_dir))
+    print(json.dumps(metrics, indent=2))
+    return 0
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from consumer.schemas import json_schemas
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, schema in json_schemas().items():
+        path = args.out / f"{name}.schema.json"
+        path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+        print(path)
+    return 0
+
+
+@contextlib.contextmanager
+def _open_in(name: str) -> Iterator[IO[bytes]]:
+    if name == "-":
+        yield sys.stdin.buffer
+    else:
+        with Path(name).open("rb") as handle:
+            yield handle
+
+
+@contextlib.contextmanager
+def _open_out(name: str | None) -> Iterator[IO[str]]:
+    if name is None:
+        yield sys.stderr
+    elif name == "-":
+        yield sys.stdout
+    else:
+        with Path(name).open("w", encoding="utf-8") as handle:
+            yield handle

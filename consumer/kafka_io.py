@@ -1,0 +1,258 @@
+"""The Kafka boundary: clients built from settings, topic setup, and the source and sink adapters.
+
+Only this module imports kafka-python. Values are read as raw bytes (no `value_deserializer`):
+decoding belongs to the pipeline, where a bad record becomes a dead letter instead of an exception
+that would redeliver the same poison record forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from kafka import (
+    ConsumerRebalanceListener,
+    KafkaAdminClient,
+    KafkaConsumer,
+    KafkaProducer,
+    TopicPartition,
+)
+from kafka.errors import (
+    ClusterAuthorizationFailedError,
+    CommitFailedError,
+    KafkaError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+)
+from kafka.structs import OffsetAndMetadata
+
+from consumer.errors import DeliveryError, RetriableDeliveryError, StartupError
+from consumer.records import BatchPosition, InboundRecord, OutboundRecord
+from consumer.settings import Settings
+
+__all__ = [
+    "AtLeastOnceSink",
+    "KafkaSource",
+    "build_consumer",
+    "build_producer",
+    "connection_options",
+    "delivery_error",
+    "ensure_topics",
+    "kafka_offsets",
+]
+
+log = logging.getLogger(__name__)
+
+# Dead letters carry the original value base64-encoded (4/3 larger) plus their envelope.
+_ENVELOPE_BYTES = 64 * 1024
+
+
+def connection_options(settings: Settings) -> dict[str, Any]:
+    """Options shared by every client: address, identity and security; the password stays secret."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "client_id": settings.client_id,
+        "security_protocol": settings.security_protocol,
+    }
+    if settings.sasl_mechanism is not None:
+        options["sasl_mechanism"] = settings.sasl_mechanism
+        options["sasl_plain_username"] = settings.sasl_username
+        if settings.sasl_password is not None:
+            options["sasl_plain_password"] = settings.sasl_password.get_secret_value()
+    for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        path = getattr(settings, name)
+        if path is not None:
+            options[name] = str(path)
+    return options
+
+
+def max_record_bytes(settings: Settings) -> int:
+    return settings.max_message_bytes * 4 // 3 + _ENVELOPE_BYTES
+
+
+def ensure_topics(settings: Settings) -> None:
+    """Create the three topics when missing, or fail fast with a message that says what to do."""
+    wanted = {
+        settings.input_topic: {},
+        settings.output_topic: {"max.message.bytes": str(max_record_bytes(settings))},
+        settings.dlq_topic: {"max.message.bytes": str(max_record_bytes(settings))},
+    }
+    try:
+        admin = KafkaAdminClient(**connection_options(settings))
+    except KafkaError as exc:
+        raise StartupError(f"no Kafka broker answers at {settings.bootstrap_servers}") from exc
+    try:
+        missing = sorted(set(wanted) - set(admin.list_topics()))
+        if not missing:
+            return
+        if not settings.create_topics:
+            raise StartupError(
+                f"topics {missing} do not exist and DETENTE_CREATE_TOPICS is false: create them"
+            )
+        log.info("creating topics", extra={"topics": missing})
+        try:
+            admin.create_topics(
+                {
+                    name: {
+                        "num_partitions": settings.topic_partitions,
+                        "replication_factor": settings.topic_replication_factor,
+                        "configs": wanted[name],
+                    }
+                    for name in missing
+                },
+                wait_for_metadata=True,
+            )
+        except TopicAlreadyExistsError:
+            pass  # another instance created them first
+        except (TopicAuthorizationFailedError, ClusterAuthorizationFailedError) as exc:
+            raise StartupError(
+                f"not allowed to create topics {missing}: create them or grant CREATE ({exc})"
+            ) from exc
+    except KafkaError as exc:
+        raise StartupError(f"topic setup failed: {exc}") from exc
+    finally:
+        admin.close()
+
+
+def build_consumer(settings: Settings) -> KafkaConsumer:
+    try:
+        return KafkaConsumer(
+            **connection_options(settings),
+            group_id=settings.consumer_group,
+            enable_auto_commit=False,  # offsets are committed only after results are acknowledged
+            auto_offset_reset=settings.auto_offset_reset,
+            max_poll_records=settings.max_poll_records,
+            isolation_level="read_committed",
+            max_partition_fetch_bytes=max(settings.max_message_bytes * 2, 1_048_576),
+        )
+    except KafkaError as exc:
+        raise StartupError(f"no Kafka broker answers at {settings.bootstrap_servers}") from exc
+
+
+def build_producer(settings: Settings) -> KafkaProducer:
+    transactional: dict[str, Any] = {}
+    if settings.processing_guarantee == "exactly-once":
+        transactional = {
+            "transactional_id": settings.transactional_id(),
+            "transaction_timeout_ms": settings.transaction_timeout_ms,
+        }
+    try:
+        return KafkaProducer(
+            **connection_options(settings),
+            **transactional,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            max_request_size=max_record_bytes(settings) + _ENVELOPE_BYTES,
+        )
+    except KafkaError as exc:
+        raise StartupError(f"no Kafka broker answers at {settings.bootstrap_servers}") from exc
+
+
+class KafkaSource:
+    """Polls raw records from the input topic's assigned partitions."""
+
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        topic: str,
+        on_assigned: Callable[[int], None] = lambda _count: None,
+        stale_after_s: float = 30.0,
+    ) -> None:
+        self._consumer = consumer
+        self._stale_after_s = stale_after_s
+        # Written by the polling thread, read by `/readyz`: the consumer itself is not thread-safe.
+        self._assigned = 0
+        self._last_poll = float("-inf")
+        consumer.subscribe([topic], listener=_AssignmentListener(on_assigned))
+
+    def is_ready(self) -> bool:
+        """Partitions are assigned and the loop polled recently (neither wedged nor dead)."""
+        fresh = time.monotonic() - self._last_poll < self._stale_after_s
+        return fresh and self._assigned > 0
+
+    def poll(self, max_records: int, timeout_ms: int) -> list[InboundRecord]:
+        batches = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        self._assigned = len(self._consumer.assignment())
+        self._last_poll = time.monotonic()
+        return [
+            InboundRecord(
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                key=message.key,
+                value=message.value,
+                timestamp_ms=message.timestamp,
+            )
+            for messages in batches.values()
+            for message in messages
+        ]
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+def kafka_offsets(next_offsets: Mapping[tuple[str, int], int]) -> dict[Any, Any]:
+    """Our (topic, partition) -> offset map in kafka-python's commit form."""
+    return {
+        TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+        for (topic, partition), offset in next_offsets.items()
+    }
+
+
+def delivery_error(what: str, exc: KafkaError) -> DeliveryError:
+    """Wrap a client error, keeping kafka-python's own verdict on whether a retry can help."""
+    error = RetriableDeliveryError if exc.retriable else DeliveryError
+    return error(f"{what}: {exc!r}")
+
+
+class _AssignmentListener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, on_assigned: Callable[[int], None]) -> None:
+        self._on_assigned = on_assigned
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        log.info("partitions revoked", extra={"partitions": sorted(map(str, revoked))})
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        log.info("partitions assigned", extra={"partitions": sorted(map(str, assigned))})
+        self._on_assigned(len(assigned))
+
+
+class AtLeastOnceSink:
+    """Produce a batch, wait for every acknowledgement, then commit the consumer's offsets.
+
+    A crash between the two re-delivers the batch: downstream may see a record twice, never zero
+    times.
+    """
+
+    def __init__(
+        self, producer: KafkaProducer, consumer: KafkaConsumer, produce_timeout_s: float
+    ) -> None:
+        self._producer = producer
+        self._consumer = consumer
+        self._timeout = produce_timeout_s
+
+    def deliver(self, outputs: Sequence[OutboundRecord], position: BatchPosition) -> None:
+        try:
+            futures = [
+                self._producer.send(out.topic, key=out.key, value=out.value) for out in outputs
+            ]
+            self._producer.flush(timeout=self._timeout)
+            for future in futures:
+                future.get(timeout=0)
+        except KafkaError as exc:
+            raise delivery_error(f"producing {len(outputs)} records failed", exc) from exc
+        try:
+            self._consumer.commit(kafka_offsets(position.next))
+        except CommitFailedError as exc:
+            # The group rebalanced mid-batch: the new owner re-reads these records. At-least-once
+            # allows the duplicate; stopping here would not make the results any less delivered.
+            log.warning("offset commit lost to a rebalance", extra={"error": str(exc)})
+        except KafkaError as exc:
+            raise delivery_error("committing offsets failed", exc) from exc
+
+    def close(self) -> None:
+        self._producer.flush(timeout=self._timeout)
+        self._producer.close(timeout=self._timeout)

@@ -1,0 +1,133 @@
+"""Prometheus metrics of the service, registered on a registry that the caller passes in.
+
+Names follow Prometheus practice: base units (`_seconds`), `_total` on counters, `_info` for
+constant labels. Label values are a fixed, small set and are created up front so that rates are
+zero, not absent, before the first event.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from classifier.prediction import ModelInfo
+from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
+from consumer.schemas import RejectReason, TaggedArticle
+
+__all__ = ["ServiceMetrics"]
+
+_BATCH_SECONDS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_MESSAGE_SECONDS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
+_LATENCY_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+_BATCH_SIZES = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000)
+_TONE_SCORES = (-10, -7.5, -5, -2.5, -1, 0, 1, 2.5, 5, 7.5, 10)
+
+
+class ServiceMetrics:
+    """Every metric `detente serve` exports; methods take plain values so the runner stays thin."""
+
+    def __init__(self, registry: CollectorRegistry, model: ModelInfo, version: str) -> None:
+        self.consumed = Counter(
+            "detente_messages_consumed",
+            "Records polled from the input topic.",
+            registry=registry,
+        )
+        self.tagged = Counter(
+            "detente_messages_tagged",
+            "Articles tagged and produced to the output topic.",
+            registry=registry,
+        )
+        self.dead_lettered = Counter(
+            "detente_messages_dead_lettered",
+            "Records sent to the dead-letter topic, by reason code.",
+            ["reason"],
+            registry=registry,
+        )
+        self.batch_seconds = Histogram(
+            "detente_batch_processing_seconds",
+            "Wall time to validate, classify, produce and commit one polled batch.",
+            buckets=_BATCH_SECONDS,
+            registry=registry,
+        )
+        self.batch_size = Histogram(
+            "detente_batch_size_messages",
+            "Records in one polled batch.",
+            buckets=_BATCH_SIZES,
+            registry=registry,
+        )
+        self.message_seconds = Histogram(
+            "detente_message_processing_seconds",
+            "Batch processing time divided by the records in the batch.",
+            buckets=_MESSAGE_SECONDS,
+            registry=registry,
+        )
+        self.last_record_timestamp = Gauge(
+            "detente_last_processed_record_timestamp_seconds",
+            "Kafka timestamp of the newest record processed (age = time() - this).",
+            registry=registry,
+        )
+        self.transactions_committed = Counter(
+            "detente_transactions_committed",
+            "Kafka transactions committed (one per batch, exactly-once mode).",
+            registry=registry,
+        )
+        self.transactions_aborted = Counter(
+            "detente_transactions_aborted",
+            "Kafka transactions aborted (exactly-once mode).",
+            registry=registry,
+        )
+        self.rebalances = Counter(
+            "detente_rebalances",
+            "Partition assignments received from the consumer group.",
+            registry=registry,
+        )
+        self.end_to_end_seconds = Histogram(
+            "detente_end_to_end_latency_seconds",
+            "From the input record's timestamp to its result being acknowledged.",
+            buckets=_LATENCY_SECONDS,
+            registry=registry,
+        )
+        self.tones = Counter(
+            "detente_tone_predictions",
+            "Tagged articles by tone label.",
+            ["tone"],
+            registry=registry,
+        )
+        self.topics = Counter(
+            "detente_topic_predictions",
+            "Topic labels assigned (an article counts once per topic it gets).",
+            ["topic"],
+            registry=registry,
+        )
+        self.tone_score = Histogram(
+            "detente_tone_score",
+            "Goldstein-like tone score of tagged articles (-10 conflict .. +10 cooperation).",
+            buckets=_TONE_SCORES,
+            registry=registry,
+        )
+        self.ready = Gauge(
+            "detente_ready",
+            "1 when the broker is reachable, partitions are assigned and the model is loaded.",
+            registry=registry,
+        )
+        Info("detente_model", "The loaded model.", registry=registry).info(
+            {"name": model.name, "version": model.version}
+        )
+        Info("detente_build", "The running detente release.", registry=registry).info(
+            {"version": version}
+        )
+        for reason in RejectReason:
+            self.dead_lettered.labels(reason=reason.value)
+        for tone in TONE_LABELS:
+            self.tones.labels(tone=tone)
+        for topic in TOPIC_LABELS:
+            self.topics.labels(topic=topic)
+
+    def observe_tagged(self, article: TaggedArticle) -> None:
+        self.tagged.inc()
+        self.tones.labels(tone=article.tone.label).inc()
+        self.tone_score.observe(article.tone.score)
+        for topic in article.topics:
+            self.topics.labels(topic=topic.label).inc()
+
+    def observe_dead_letter(self, reason: str) -> None:
+        self.dead_lettered.labels(reason=reason).inc()

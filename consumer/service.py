@@ -1,0 +1,148 @@
+"""`detente serve`: wire settings, model, Kafka adapters, metrics and signals around the runner."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from importlib.metadata import PackageNotFoundError, version
+from types import FrameType
+
+from prometheus_client import CollectorRegistry
+
+from classifier.artifact import load_classifier
+from consumer.errors import DetenteError, StartupError
+from consumer.http_endpoints import OpsServer
+from consumer.kafka_io import (
+    AtLeastOnceSink,
+    KafkaSource,
+    build_consumer,
+    build_producer,
+    ensure_topics,
+)
+from consumer.kafka_transactions import TransactionalSink
+from consumer.metrics import ServiceMetrics
+from consumer.pipeline import PipelineConfig
+from consumer.runner import BatchPolicy, RecordSink, Runner
+from consumer.settings import Settings
+from consumer.validation import InputLimits
+
+__all__ = ["detente_version", "pipeline_config", "serve"]
+
+log = logging.getLogger(__name__)
+
+# Exit codes: 0 clean stop, 2 could not start, 3 stopped by a non-retriable error.
+EXIT_STARTUP = 2
+EXIT_FATAL = 3
+
+
+def detente_version() -> str:
+    try:
+        return version("detente")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def pipeline_config(settings: Settings) -> PipelineConfig:
+    return PipelineConfig(
+        output_topic=settings.output_topic,
+        dlq_topic=settings.dlq_topic,
+        limits=InputLimits(
+            max_message_bytes=settings.max_message_bytes, max_json_depth=settings.max_json_depth
+        ),
+        max_text_chars=settings.max_text_chars,
+        include_body=settings.include_body,
+    )
+
+
+def serve(settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT; returns the process exit code."""
+    stop = threading.Event()
+    _install_stop_signals(stop, settings.shutdown_grace_s)
+    started = time.monotonic()
+    try:
+        model = load_classifier(settings.model_dir)
+        ensure_topics(settings)
+        consumer = build_consumer(settings)
+        producer = build_producer(settings)
+    except StartupError as exc:
+        log.error("cannot start: %s", exc)
+        return EXIT_STARTUP
+    except Exception as exc:
+        log.exception("cannot start: %s", exc)
+        return EXIT_STARTUP
+
+    registry = CollectorRegistry()
+    metrics = ServiceMetrics(registry, model.info, detente_version())
+    source = KafkaSource(
+        consumer, settings.input_topic, on_assigned=lambda _count: metrics.rebalances.inc()
+    )
+    metrics.ready.set_function(lambda: 1.0 if source.is_ready() else 0.0)
+    ops = OpsServer(settings.metrics_host, settings.metrics_port, registry, source.is_ready)
+    ops.start()
+    try:
+        sink: RecordSink = (
+            TransactionalSink(producer, consumer, metrics, settings.produce_timeout_s)
+            if settings.processing_guarantee == "exactly-once"
+            else AtLeastOnceSink(producer, consumer, settings.produce_timeout_s)
+        )
+    except DetenteError as exc:
+        log.error("cannot start: %s", exc)
+        ops.stop()
+        return EXIT_STARTUP
+    runner = Runner(
+        source=source,
+        sink=sink,
+        classifier=model,
+        metrics=metrics,
+        pipeline=pipeline_config(settings),
+        policy=BatchPolicy(
+            max_records=settings.max_poll_records, poll_timeout_ms=settings.poll_timeout_ms
+        ),
+    )
+    log.info(
+        "detente serving",
+        extra={
+            "input_topic": settings.input_topic,
+            "output_topic": settings.output_topic,
+            "dlq_topic": settings.dlq_topic,
+            "group": settings.consumer_group,
+            "guarantee": settings.processing_guarantee,
+            "model": model.info.name,
+            "model_version": model.info.version,
+            "metrics_port": ops.port,
+            "startup_s": round(time.monotonic() - started, 3),
+        },
+    )
+    try:
+        runner.run(stop)
+    except DetenteError as exc:
+        log.error("stopping on a non-retriable error: %s", exc, exc_info=True)
+        return EXIT_FATAL
+    finally:
+        ops.stop()
+    log.info("detente stopped cleanly")
+    return 0
+
+
+def _install_stop_signals(stop: threading.Event, grace_s: float) -> None:
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            return
+        log.info("stop requested; finishing the batch in hand", extra={"signal": signum})
+        stop.set()
+        # The batch in hand is finished, flushed and committed; a wedged one must not outlive
+        # the grace period that orchestrators give before SIGKILL anyway.
+        watchdog = threading.Timer(grace_s, _exit_after_grace, args=(grace_s,))
+        watchdog.daemon = True
+        watchdog.start()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+
+def _exit_after_grace(grace_s: float) -> None:
+    log.error("did not stop within the %.0f s grace period; exiting", grace_s)
+    os._exit(EXIT_FATAL)

@@ -1,0 +1,78 @@
+"""The service's one settings object: read from `DETENTE_*` variables once, in `main`, passed down.
+
+Nothing here runs at import time; tests build `Settings(...)` from keyword arguments.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_MODEL_DIR", "Settings"]
+
+# The model ships inside the repository; the service finds it relative to the project, not the cwd.
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+class Settings(BaseSettings):
+    """Every knob of `detente serve`; the README's configuration table lists them all."""
+
+    model_config = SettingsConfigDict(env_prefix="DETENTE_", frozen=True, extra="ignore")
+
+    # Kafka connection
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "detente"
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+
+    # Topics
+    input_topic: str = "articles.raw"
+    output_topic: str = "articles.tagged"
+    dlq_topic: str = "articles.dlq"
+    consumer_group: str = "detente"
+    create_topics: bool = True
+    topic_partitions: int = Field(default=3, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1)
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+
+    # Delivery
+    processing_guarantee: Literal["exactly-once", "at-least-once"] = "exactly-once"
+    # Names this instance's transactional producer; must differ between instances of one group
+    # and stay the same across restarts of one instance, so a restart fences its own zombie.
+    instance_id: str = Field(default_factory=socket.gethostname)
+    transaction_timeout_ms: int = Field(default=30_000, ge=1_000)
+
+    # Batching
+    max_poll_records: int = Field(default=500, ge=1)
+    poll_timeout_ms: int = Field(default=100, ge=1)
+    produce_timeout_s: float = Field(default=30.0, gt=0)
+
+    # Input limits and output shape
+    max_message_bytes: int = Field(default=1_048_576, ge=1)
+    max_text_chars: int = Field(default=20_000, ge=100)
+    max_json_depth: int = Field(default=32, ge=2)
+    include_body: bool = False
+
+    # Model
+    model_dir: Path = DEFAULT_MODEL_DIR
+
+    # Operations
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - the scrape endpoint must be reachable in a container
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
+    shutdown_grace_s: float = Field(default=30.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    def transactional_id(self) -> str:
+        return f"detente-{self.consumer_group}-{self.instance_id}"

@@ -1,0 +1,89 @@
+"""Raw bytes to a validated `ArticleIn`, or a `Rejection` that says why not. Never raises."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from consumer.schemas import ArticleIn, RejectReason
+
+__all__ = ["InputLimits", "Rejection", "parse_article"]
+
+
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    max_message_bytes: int = 1_048_576
+    max_json_depth: int = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    reason: RejectReason
+    detail: str
+
+
+def parse_article(value: bytes | None, limits: InputLimits) -> ArticleIn | Rejection:
+    """Decode, parse and validate one record value; every failure becomes a `Rejection`."""
+    if value is None:
+        return Rejection(RejectReason.TOMBSTONE, "record value is null (tombstone)")
+    if len(value) > limits.max_message_bytes:
+        return Rejection(
+            RejectReason.TOO_LARGE,
+            f"value is {len(value)} bytes, over the limit of {limits.max_message_bytes}",
+        )
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Rejection(
+            RejectReason.INVALID_UTF8, f"not valid UTF-8: {exc.reason} at byte {exc.start}"
+        )
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        return Rejection(RejectReason.TOO_DEEP, "JSON nesting exceeds the parser's recursion limit")
+    except ValueError as exc:
+        return Rejection(RejectReason.NOT_JSON, f"not JSON: {exc}")
+    if not isinstance(document, dict):
+        return Rejection(
+            RejectReason.NOT_OBJECT, f"JSON is a {type(document).__name__}, not an object"
+        )
+    depth = _json_depth(document)
+    if depth > limits.max_json_depth:
+        return Rejection(
+            RejectReason.TOO_DEEP,
+            f"JSON depth {depth} is over the limit of {limits.max_json_depth}",
+        )
+    try:
+        return ArticleIn.model_validate(document)
+    except ValidationError as exc:
+        return _rejection_from(exc)
+
+
+def _json_depth(document: object) -> int:
+    # Iterative, so that a hostile document cannot exhaust the stack here either.
+    deepest = 0
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
+def _rejection_from(error: ValidationError) -> Rejection:
+    first = error.errors(include_url=False)[0]
+    location = ".".join(str(part) for part in first["loc"]) or "article"
+    detail = f"{location}: {first['msg']}"
+    if first["loc"] == ("id",) and first["type"] in {"missing", "string_too_short", "value_error"}:
+        return Rejection(RejectReason.MISSING_ID, detail)
+    if first["loc"] == ("published_at",):
+        return Rejection(RejectReason.INVALID_TIMESTAMP, detail)
+    if first["loc"] == ():
+        return Rejection(RejectReason.EMPTY_TEXT, detail)
+    return Rejection(RejectReason.WRONG_TYPE, detail)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from consumer.cli import main
+from consumer.kafka_io import connection_options
+from consumer.schemas import SCHEMA_VERSION, RejectReason, json_schemas
+from consumer.settings import Settings
+
+
+def test_exported_json_schemas_describe_all_three_topics(tmp_path: Path) -> None:
+    assert main(["schemas", "--out", str(tmp_path)]) == 0
+    written = {path.name: json.loads(path.read_text()) for path in tmp_path.iterdir()}
+    assert set(written) == {
+        "article-in.schema.json",
+        "tagged-article.schema.json",
+        "dead-letter.schema.json",
+    }
+    tagged = written["tagged-article.schema.json"]
+    assert tagged["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    assert {"id", "topics", "tone", "evidence", "model", "processed_at"} <= set(tagged["required"])
+    reasons = written["dead-letter.schema.json"]["$defs"]["RejectReason"]["enum"]
+    assert reasons == [reason.value for reason in RejectReason]
+    assert written["article-in.schema.json"]["required"] == ["id"]
+
+
+def test_committed_schemas_in_docs_are_current() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+    for name, schema in json_schemas().items():
+        committed = json.loads((docs / f"{name}.schema.json").read_text())
+        assert committed == schema, f"docs/schemas/{name}.schema.json is stale: run make schemas"
+
+
+def test_settings_read_the_detente_prefix_and_are_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DETENTE_MAX_POLL_RECORDS", "42")
+    monkeypatch.setenv("DETENTE_INPUT_TOPIC", "feeds.in")
+    settings = Settings()
+    assert settings.max_poll_records == 42
+    assert settings.input_topic == "feeds.in"
+    with pytest.raises(ValidationError):
+        settings.max_poll_records = 1  # type: ignore[misc]
+
+
+def test_invalid_settings_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        Settings(security_protocol="TELNET")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        Settings(max_poll_records=0)
+
+
+def test_sasl_password_is_secret_until_handed_to_the_client() -> None:
+    settings = Settings(
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="detente",
+        sasl_password="hunter2",  # type: ignore[arg-type]
+    )
+    assert "hunter2" not in repr(settings)
+    assert "hunter2" not in str(settings.model_dump())
+    options = connection_options(settings)
+    assert options["sasl_plain_password"] == "hunter2"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["security_protocol"] == "SASL_SSL"
