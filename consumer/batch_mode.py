@@ -50,7 +50,7 @@ def classify_lines(
         results = tag_articles([article for _, article in valid], classifier, config)
         for (number, _), result in zip(valid, results, strict=True):
             if isinstance(result, TaggedArticle):
-                output.write(result.model_dump_json())
+                output.write(result.to_json())
                 output.write("\n")
                 tagged += 1
             else:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from kafka import (
     ConsumerRebalanceListener,
@@ -151,6 +151,16 @@ def build_producer(settings: Settings) -> KafkaProducer:
         raise StartupError(f"no Kafka broker answers at {settings.bootstrap_servers}") from exc
 
 
+class PartitionObserver(Protocol):
+    """Told about assignment changes and lag; `ServiceMetrics` is one."""
+
+    def partitions_assigned(self, partitions: Sequence[tuple[str, int]]) -> None: ...
+
+    def partitions_revoked(self, partitions: Sequence[tuple[str, int]]) -> None: ...
+
+    def partition_lag(self, topic: str, partition: int, lag: int) -> None: ...
+
+
 class KafkaSource:
     """Polls raw records from the input topic's assigned partitions."""
 
@@ -158,15 +168,17 @@ class KafkaSource:
         self,
         consumer: KafkaConsumer,
         topic: str,
-        on_assigned: Callable[[int], None] = lambda _count: None,
+        observer: PartitionObserver,
         stale_after_s: float = 30.0,
     ) -> None:
         self._consumer = consumer
+        self._observer = observer
         self._stale_after_s = stale_after_s
         # Written by the polling thread, read by `/readyz`: the consumer itself is not thread-safe.
         self._assigned = 0
         self._last_poll = float("-inf")
-        consumer.subscribe([topic], listener=_AssignmentListener(on_assigned))
+        self._next_offset: dict[Any, int] = {}
+        consumer.subscribe([topic], listener=_AssignmentListener(observer))
 
     def is_ready(self) -> bool:
         """Partitions are assigned and the loop polled recently (neither wedged nor dead)."""
@@ -175,8 +187,10 @@ class KafkaSource:
 
     def poll(self, max_records: int, timeout_ms: int) -> list[InboundRecord]:
         batches = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
-        self._assigned = len(self._consumer.assignment())
         self._last_poll = time.monotonic()
+        for partition, messages in batches.items():
+            self._next_offset[partition] = messages[-1].offset + 1
+        self._report_lag()
         return [
             InboundRecord(
                 topic=message.topic,
@@ -189,6 +203,20 @@ class KafkaSource:
             for messages in batches.values()
             for message in messages
         ]
+
+    def _report_lag(self) -> None:
+        # The high watermark comes with every fetch response, so this asks the broker nothing.
+        # A partition counts from its first polled record on: before that its position is unknown.
+        assignment = self._consumer.assignment()
+        self._assigned = len(assignment)
+        for partition in list(self._next_offset):
+            if partition not in assignment:
+                del self._next_offset[partition]
+        for partition, next_offset in self._next_offset.items():
+            highwater = self._consumer.highwater(partition)
+            if highwater is not None:
+                lag = max(highwater - next_offset, 0)
+                self._observer.partition_lag(partition.topic, partition.partition, lag)
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
@@ -209,15 +237,18 @@ def delivery_error(what: str, exc: KafkaError) -> DeliveryError:
 
 
 class _AssignmentListener(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, on_assigned: Callable[[int], None]) -> None:
-        self._on_assigned = on_assigned
+    def __init__(self, observer: PartitionObserver) -> None:
+        self._observer = observer
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        log.info("partitions revoked", extra={"partitions": sorted(map(str, revoked))})
+        keys = sorted((tp.topic, tp.partition) for tp in revoked)
+        log.info("partitions revoked", extra={"partitions": keys})
+        self._observer.partitions_revoked(keys)
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        log.info("partitions assigned", extra={"partitions": sorted(map(str, assigned))})
-        self._on_assigned(len(assigned))
+        keys = sorted((tp.topic, tp.partition) for tp in assigned)
+        log.info("partitions assigned", extra={"partitions": keys})
+        self._observer.partitions_assigned(keys)
 
 
 class AtLeastOnceSink:

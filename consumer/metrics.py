@@ -7,6 +7,9 @@ zero, not absent, before the first event.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from classifier.prediction import ModelInfo
@@ -80,6 +83,17 @@ class ServiceMetrics:
             "Partition assignments received from the consumer group.",
             registry=registry,
         )
+        self.consumer_lag = Gauge(
+            "detente_consumer_lag_messages",
+            "Records in an assigned input partition not yet processed (high watermark - next).",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        self.assigned_partitions = Gauge(
+            "detente_assigned_partitions",
+            "Input partitions assigned to this instance.",
+            registry=registry,
+        )
         self.end_to_end_seconds = Histogram(
             "detente_end_to_end_latency_seconds",
             "From the input record's timestamp to its result being acknowledged.",
@@ -131,3 +145,17 @@ class ServiceMetrics:
 
     def observe_dead_letter(self, reason: str) -> None:
         self.dead_lettered.labels(reason=reason).inc()
+
+    # PartitionObserver: called by the Kafka source on rebalances and after each poll.
+    def partitions_assigned(self, partitions: Sequence[tuple[str, int]]) -> None:
+        self.rebalances.inc()
+        self.assigned_partitions.set(len(partitions))
+
+    def partitions_revoked(self, partitions: Sequence[tuple[str, int]]) -> None:
+        for topic, partition in partitions:
+            # A partition that moved to another instance is that instance's to report now.
+            with contextlib.suppress(KeyError):
+                self.consumer_lag.remove(topic, str(partition))
+
+    def partition_lag(self, topic: str, partition: int, lag: int) -> None:
+        self.consumer_lag.labels(topic=topic, partition=str(partition)).set(lag)

@@ -111,7 +111,7 @@ def process_batch(
                     kind=OutboundKind.TAGGED,
                     topic=config.output_topic,
                     key=result.id.encode("utf-8"),
-                    value=result.model_dump_json(exclude_none=False).encode("utf-8"),
+                    value=result.to_json().encode("utf-8"),
                     source=record,
                     tagged=result,
                 )

@@ -109,6 +109,10 @@ class TaggedArticle(BaseModel):
     model: ModelInfo
     processed_at: datetime
 
+    def to_json(self) -> str:
+        """The record as sent: `body` is left out unless it was asked for."""
+        return self.model_dump_json(exclude={"body"} if self.body is None else None)
+
 
 class DeadLetter(BaseModel):
     """A record that could not be tagged, kept whole so that it can be inspected and replayed."""

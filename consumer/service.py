@@ -76,9 +76,7 @@ def serve(settings: Settings) -> int:
 
     registry = CollectorRegistry()
     metrics = ServiceMetrics(registry, model.info, detente_version())
-    source = KafkaSource(
-        consumer, settings.input_topic, on_assigned=lambda _count: metrics.rebalances.inc()
-    )
+    source = KafkaSource(consumer, settings.input_topic, observer=metrics)
     metrics.ready.set_function(lambda: 1.0 if source.is_ready() else 0.0)
     ops = OpsServer(settings.metrics_host, settings.metrics_port, registry, source.is_ready)
     ops.start()

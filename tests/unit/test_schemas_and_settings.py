@@ -65,3 +65,12 @@ def test_sasl_password_is_secret_until_handed_to_the_client() -> None:
     assert options["sasl_plain_password"] == "hunter2"
     assert options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert options["security_protocol"] == "SASL_SSL"
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = {
+        line.split("`")[1] for line in readme.splitlines() if line.startswith("| `DETENTE_")
+    }
+    expected = {f"DETENTE_{name.upper()}" for name in Settings.model_fields}
+    assert documented == expected
