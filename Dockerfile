@@ -15,7 +15,8 @@ RUN pip install --no-cache-dir . && useradd --system --uid 10001 --no-create-hom
 USER detente
 ENV DETENTE_MODEL_DIR=/app/models
 EXPOSE 9464
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:9464/readyz', timeout=2).status == 200 else 1)"
+# Ready = broker reachable, partitions assigned, loop polling, model loaded (503 otherwise).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('DETENTE_METRICS_PORT', '9464'); sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{port}/readyz', timeout=2).status != 200)"]
 ENTRYPOINT ["detente"]
 CMD ["serve"]

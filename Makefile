@@ -7,9 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := scripts/kafka-local
+# Independent peers of the integration tests, from Debian: kcat, and Prometheus with promtool
+# (both in the `prometheus` package; installed without starting its daemon).
+DEBIAN_TOOLS := scripts/ensure-debian-tools kcat prometheus promtool:prometheus
 
-.PHONY: help install lint typecheck check unit integration test demo train evaluate bench \
-        schemas kafka-start kafka-stop clean
+.PHONY: help install lint typecheck check unit integration test demo train evaluate bench bench-pipeline \
+        schemas dashboard kafka-start kafka-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,11 +38,11 @@ unit: $(STAMP) ## fast tests, no network
 	$(BIN)/pytest tests/unit
 
 integration: $(STAMP) ## tests against a real local Kafka broker (started for the run)
-	scripts/ensure-debian-tools kcat
+	$(DEBIAN_TOOLS)
 	$(BIN)/pytest tests/integration
 
 test: check $(STAMP) ## install everything and run the whole suite (lint, types, unit, integration)
-	scripts/ensure-debian-tools kcat
+	$(DEBIAN_TOOLS)
 	$(BIN)/pytest tests
 
 demo: $(STAMP) ## local broker + service + sample articles; prints tagged results, then stops
@@ -48,11 +51,18 @@ demo: $(STAMP) ## local broker + service + sample articles; prints tagged result
 train: $(STAMP) ## retrain the models from ../shared/datasets into models/
 	$(BIN)/detente train
 
-bench: $(STAMP) ## classifier speed benchmark (prints articles/s, writes a JSON report)
+bench: $(STAMP) ## classifier speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
 	$(BIN)/python bench/classify_speed.py
+	$(BIN)/python -m bench.pipeline_speed
+
+bench-pipeline: $(STAMP) ## end to end on a private Kafka broker: rates, ratios, latency, RSS, startup
+	$(BIN)/python -m bench.pipeline_speed
 
 schemas: $(STAMP) ## write the topics' JSON Schemas to docs/schemas/
 	$(BIN)/detente schemas --out docs/schemas
+
+dashboard: $(STAMP) ## regenerate the Grafana dashboard JSON from scripts/build_dashboard.py
+	$(BIN)/python scripts/build_dashboard.py
 
 kafka-start: ## start the local Kafka broker (prints its address)
 	$(KAFKA) start

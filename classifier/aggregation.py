@@ -92,6 +92,6 @@ def article_features(
     frac = segment_sum(onehot, starts) / n_sent[:, None]
     lw = w * lead
     lead_score = segment_sum(score_sent * lw, starts) / np.maximum(segment_sum(lw, starts), 1e-9)
-    return np.column_stack(
-        [p_doc, wmean, head, lead_max, all_max, frac, lead_score / 10.0]
-    ).astype(np.float64)
+    return np.column_stack([p_doc, wmean, head, lead_max, all_max, frac, lead_score / 10.0]).astype(
+        np.float64
+    )

@@ -19,12 +19,14 @@ from classifier.features import Vocabulary, count_matrix, tfidf
 from classifier.prediction import ArticleText
 from classifier.text import split_sentences
 
-__all__ = ["HEADLINE_WEIGHT", "MAX_SENTENCES", "ArticleBatch", "featurise"]
+__all__ = ["HEADLINE_WEIGHT", "MAX_SENTENCES", "SUBSTANTIVE_CHARS", "ArticleBatch", "featurise"]
 
 HEADLINE_WEIGHT: Final = 2.0
 # Long articles are cut after this many sentences: the development an article reports is
 # in its first paragraphs, and the cap bounds the cost of a pathological input.
 MAX_SENTENCES: Final = 80
+# Shorter lines (bylines, "Follow", photo credits) are not evidence of a secondary topic.
+SUBSTANTIVE_CHARS: Final = 40
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class ArticleBatch:
     doc_of: npt.NDArray[np.int64]  # article index of each sentence row (non-decreasing)
     position: npt.NDArray[np.int64]  # 0 = headline, 1.. = body sentences
     starts: npt.NDArray[np.int64]  # first sentence row of each article (len n_articles + 1)
+    substantive: npt.NDArray[np.bool_]  # long enough to count as topic evidence
     sentence_x: sp.csr_matrix  # tf-idf, one row per sentence
     doc_x: sp.csr_matrix  # tf-idf, one row per article
 
@@ -66,11 +69,15 @@ def featurise(
         (weights, (doc_of, np.arange(len(sentences)))), shape=(len(articles), len(sentences))
     )
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    substantive = np.fromiter(
+        (len(s) >= SUBSTANTIVE_CHARS for s in sentences), dtype=bool, count=len(sentences)
+    )
     return ArticleBatch(
         sentences=sentences,
         doc_of=doc_of,
         position=position,
         starts=starts,
+        substantive=substantive,
         sentence_x=tfidf(counts, idf),
         doc_x=tfidf(sp.csr_matrix(assign @ counts), idf),
     )

@@ -46,7 +46,7 @@ __all__ = [
 
 ARTIFACT_NAME: Final = "detente-tagger.skops"
 METADATA_NAME: Final = "metadata.json"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2  # 2: two magnitude regressors replace one score regressor
 
 # Every type the artifact may contain, as "module.Class". Anything else is refused.
 TRUSTED_TYPES: Final = (
@@ -68,7 +68,8 @@ TRUSTED_TYPES: Final = (
 
 _PART_TYPES: Final[Mapping[str, type]] = {
     "sentence_tone": LogisticRegression,
-    "sentence_score": Ridge,
+    "magnitude_escalation": Ridge,
+    "magnitude_deescalation": Ridge,
     "doc_tone": LogisticRegression,
     "stacker": LogisticRegression,
 }
@@ -109,7 +110,7 @@ def _major_minor(version: str) -> tuple[str, ...]:
 
 
 def save_tagger(parts: TaggerParts, metadata: Mapping[str, Any], out_dir: Path) -> Path:
-    """Write the artifact and metadata.json (with the artifact's hash); returns the metadata path."""
+    """Write the artifact and metadata.json (with the artifact's hash); return the metadata path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     payload: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
@@ -205,7 +206,8 @@ def _parts_from(payload: Mapping[str, Any]) -> TaggerParts:
         vocab=Vocabulary(payload["vocab_unigrams"], payload["vocab_bigram_keys"]),
         idf=payload["idf"],
         sentence_tone=payload["sentence_tone"],
-        sentence_score=payload["sentence_score"],
+        magnitude_escalation=payload["magnitude_escalation"],
+        magnitude_deescalation=payload["magnitude_deescalation"],
         doc_tone=payload["doc_tone"],
         stacker=payload["stacker"],
         topic_coef=payload["topic_coef"],
@@ -230,5 +232,7 @@ def load_classifier(model_dir: Path) -> DetenteTagger:
         raise ArtifactError(f"could not load {artifact.name}: {exc}") from exc
     if not isinstance(payload, dict):
         raise ArtifactError(f"{artifact.name} does not hold a dict of model parts")
-    info = ModelInfo(name=str(meta.get("name", "detente-tagger")), version=str(meta.get("version", "0")))
+    info = ModelInfo(
+        name=str(meta.get("name", "detente-tagger")), version=str(meta.get("version", "0"))
+    )
     return DetenteTagger(_parts_from(payload), info)

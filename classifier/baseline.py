@@ -33,11 +33,23 @@ class Baseline:
     tone: LogisticRegression
     topics: tuple[LogisticRegression | None, ...]
 
+    def tone_proba(self, articles: Sequence[ArticleText]) -> npt.NDArray[np.float64]:
+        if not articles:
+            return np.zeros((0, len(TONE_LABELS)))
+        raw = self.tone.predict_proba(self.vectoriser.transform([_text(a) for a in articles]))
+        out = np.zeros((raw.shape[0], len(TONE_LABELS)))
+        out[:, np.asarray(self.tone.classes_, dtype=np.int64)] = raw
+        return out
+
     def tone_labels(self, articles: Sequence[ArticleText]) -> list[str]:
+        if not articles:
+            return []
         pred = self.tone.predict(self.vectoriser.transform([_text(a) for a in articles]))
         return [TONE_LABELS[int(i)] for i in pred]
 
     def topic_labels(self, articles: Sequence[ArticleText]) -> list[list[str]]:
+        if not articles:
+            return []
         x = self.vectoriser.transform([_text(a) for a in articles])
         proba = np.zeros((x.shape[0], len(TOPIC_LABELS)))
         for j, model in enumerate(self.topics):
@@ -48,7 +60,9 @@ class Baseline:
 
 
 def fit_baseline(train: Sequence[Example]) -> Baseline:
-    vectoriser = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=200_000)
+    vectoriser = TfidfVectorizer(
+        sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=200_000
+    )
     texts = [_text(ArticleText(e.title, e.text)) for e in train]
     x = vectoriser.fit_transform(texts)
     tone_rows = np.array([e.tone is not None for e in train])
@@ -59,7 +73,9 @@ def fit_baseline(train: Sequence[Example]) -> Baseline:
         [[t in (e.topics or ()) for t in TOPIC_LABELS] for e in train if e.topics is not None]
     )
     topics = tuple(
-        LogisticRegression(max_iter=1000).fit(x[topic_rows], ty[:, j]) if ty[:, j].any() else None
+        LogisticRegression(max_iter=1000).fit(x[topic_rows], ty[:, j])
+        if 0 < ty[:, j].sum() < len(ty)
+        else None
         for j in range(len(TOPIC_LABELS))
     )
     return Baseline(vectoriser, tone, topics)

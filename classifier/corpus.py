@@ -21,6 +21,7 @@ __all__ = [
     "CAPS",
     "DEV_FRACTION",
     "Corpus",
+    "MissingSetError",
     "build_corpus",
     "deduplicate",
     "sentence_view",
@@ -33,10 +34,10 @@ DEV_FRACTION: Final = 0.15
 # (40k terrorism summaries, 30k HuffPost headlines, 14k tweets) dominates the tone model.
 CAPS: Final[Mapping[str, int]] = {
     "rand_rdwti_terrorism": 3_000,
-    "huffpost": 7_000,
+    "huffpost": 8_000,
     "crisislext26_tweets": 2_000,
     "reuters21578": 2_500,
-    "ag_news_train_samples": 5_000,
+    "ag_news_train_samples": 6_500,
     "airplane_crash_summaries": 1_500,
     "un_quadclass": 4_000,
 }
@@ -44,10 +45,15 @@ CAPS: Final[Mapping[str, int]] = {
 _NEVER_DEV: Final = frozenset({"ngec_synthetic"})
 
 
+class MissingSetError(FileNotFoundError):
+    """A training set the build requires is not in the data directory."""
+
+
 @dataclass(frozen=True, slots=True)
 class Corpus:
     train: tuple[Example, ...]
     dev: tuple[Example, ...]
+    missing: tuple[str, ...] = ()  # sets skipped because their files were absent
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Examples per source and side, for the model card and progress lines."""
@@ -111,22 +117,36 @@ def build_corpus(
     seed: int = 13,
     readers: Mapping[str, SetReader] = READERS,
     caps: Mapping[str, int] = CAPS,
+    *,
+    require_all: bool = True,
 ) -> Corpus:
-    """Read, de-duplicate across sets, cap the big sets, and split train/dev."""
+    """Read, de-duplicate across sets, cap the big sets, and split train/dev.
+
+    A set whose files are absent raises MissingSetError, or with require_all=False is skipped
+    and listed in `Corpus.missing`.
+    """
     raw: list[Example] = []
     reader_of: dict[str, str] = {}
+    missing: list[str] = []
     for name, reader in readers.items():
-        for example in reader(data_dir):
+        try:
+            examples = reader(data_dir)
+        except FileNotFoundError as exc:
+            if require_all:
+                raise MissingSetError(f"training set {name!r} not found: {exc.filename}") from exc
+            missing.append(name)
+            continue
+        for example in examples:
             reader_of[example.source] = name
-            if name in _NEVER_DEV:
-                example = replace(example, forced_split="train")
-            raw.append(example)
+            never_dev = name in _NEVER_DEV
+            raw.append(replace(example, forced_split="train") if never_dev else example)
     unique = deduplicate(raw)
     capped: list[Example] = []
     for name in readers:
         members = [e for e in unique if reader_of[e.source] == name]
         capped.extend(_cap(members, caps.get(name), seed))
-    return split_examples(capped, seed)
+    split = split_examples(capped, seed)
+    return Corpus(split.train, split.dev, tuple(missing))
 
 
 def sentence_view(examples: Iterable[Example], max_per_doc: int = 6) -> list[Example]:
@@ -149,7 +169,5 @@ def sentence_view(examples: Iterable[Example], max_per_doc: int = 6) -> list[Exa
             picked = sentences[:max_per_doc] + ([example.title] if example.title else [])
         else:
             picked = sentences[:1]
-        out.extend(
-            replace(example, text=s, title="", unit="sentence", topics=None) for s in picked
-        )
+        out.extend(replace(example, text=s, title="", unit="sentence", topics=None) for s in picked)
     return out

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from classifier.baseline import fit_baseline
 from classifier.corpus import Corpus, unit_hash
@@ -33,6 +34,7 @@ _CONFLICT_SETS: Final = frozenset(
 
 
 class _Tagger(Protocol):
+    def tone_proba(self, articles: Sequence[ArticleText]) -> np.ndarray: ...
     def tone_labels(self, articles: Sequence[ArticleText]) -> list[str]: ...
     def topic_labels(self, articles: Sequence[ArticleText]) -> list[list[str]]: ...
 
@@ -42,6 +44,9 @@ class _TaggerView:
 
     def __init__(self, tagger: DetenteTagger) -> None:
         self.tagger = tagger
+
+    def tone_proba(self, articles: Sequence[ArticleText]) -> np.ndarray:
+        return self.tagger.score_batch(articles).tone_proba
 
     def tone_labels(self, articles: Sequence[ArticleText]) -> list[str]:
         return [p.tone.label for p in self.tagger.classify(articles)]
@@ -61,8 +66,8 @@ def compose_articles(dev: Sequence[Example], seed: int, n_per_tone: int = 150) -
     for e in dev:
         if e.source in _CONFLICT_SETS | {"un_quadclass"} and e.unit == "sentence" and e.tone:
             pools[e.tone].append(e)
-    for tone in pools:
-        pools[tone].sort(key=lambda e: unit_hash(seed + 3, e.text))
+    for pool in pools.values():
+        pool.sort(key=lambda e: unit_hash(seed + 3, e.text))
     neutral = pools["neutral"]
     out: list[Example] = []
     for tone in ("escalation", "de-escalation"):
@@ -76,12 +81,26 @@ def compose_articles(dev: Sequence[Example], seed: int, n_per_tone: int = 150) -
 
 
 def _tone_block(model: _Tagger, examples: Sequence[Example]) -> dict[str, Any]:
+    """3-class metrics, plus escalation-vs-de-escalation F1 on rows whose truth is one of the
+    two: `polarity_macro_f1` counts a neutral prediction as an error, `polarity_forced_macro_f1`
+    forces the choice between the two (the larger of their probabilities)."""
     rows = [e for e in examples if e.tone is not None]
-    pred = model.tone_labels(_articles(rows))
+    proba = model.tone_proba(_articles(rows))
+    pred = [TONE_LABELS[int(i)] for i in proba.argmax(axis=1)] if rows else []
     truth = [str(e.tone) for e in rows]
     block = tone_metrics(truth, pred)
     block["polarity_macro_f1"] = polarity_f1(truth, pred)
+    forced = ["escalation" if p[0] >= p[1] else "de-escalation" for p in proba] if rows else []
+    block["polarity_forced_macro_f1"] = polarity_f1(truth, forced)
     return block
+
+
+def _per_source(model: _Tagger, examples: Sequence[Example]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for source in sorted({e.source for e in examples if e.tone is not None}):
+        block = _tone_block(model, [e for e in examples if e.source == source])
+        out[source] = {k: block[k] for k in ("n", "macro_f1", "accuracy", "classes_present")}
+    return out
 
 
 def _report_for(model: _Tagger, corpus: Corpus, composed: Sequence[Example]) -> dict[str, Any]:
@@ -95,8 +114,11 @@ def _report_for(model: _Tagger, corpus: Corpus, composed: Sequence[Example]) -> 
     np_pred = model.tone_labels(_articles(non_political))
     np_doc_pred = model.tone_labels(_articles(np_docs))
     topic_pred = model.topic_labels(_articles(topics))
+    world = [e for e in dev if e.not_topics]
+    world_pred = model.topic_labels(_articles(world)) if world else []
     return {
         "dev_sentences_tone": _tone_block(model, sentences),
+        "dev_sentences_tone_by_source": _per_source(model, sentences),
         "conflibert_test_tone": _tone_block(model, conflibert),
         "whole_articles_tone": _tone_block(model, documents),
         "composed_articles_tone": _tone_block(model, composed),
@@ -109,6 +131,11 @@ def _report_for(model: _Tagger, corpus: Corpus, composed: Sequence[Example]) -> 
             "n_whole_articles": len(np_doc_pred),
         },
         "topics": topic_metrics([list(e.topics or ()) for e in topics], topic_pred),
+        # World-news rows have no topic label, but are never `other`: lower is better.
+        "world_news_tagged_other_share": {
+            "n": len(world),
+            "share": float(np.mean([p == ["other"] for p in world_pred])) if world else None,
+        },
     }
 
 
@@ -120,6 +147,21 @@ def _calibration(tagger: DetenteTagger, examples: Sequence[Example]) -> dict[str
     return {
         "ece": calibration_error(scores.tone_proba, y),
         "brier": float(np.mean(np.sum((scores.tone_proba - onehot) ** 2, axis=1))),
+    }
+
+
+def _score_block(tagger: DetenteTagger, examples: Sequence[Example]) -> dict[str, Any]:
+    """Agreement of the continuous score with the mapped Goldstein/PLOVER scores."""
+    rows = [e for e in examples if e.score is not None and e.tone is not None]
+    if len(rows) < 3:
+        return {"n": len(rows)}
+    pred = tagger.score_batch(_articles(rows)).score
+    gold = np.array([float(e.score or 0.0) for e in rows])
+    return {
+        "n": len(rows),
+        "pearson": float(np.corrcoef(pred, gold)[0, 1]),
+        "spearman": float(spearmanr(pred, gold).statistic),
+        "mae": float(np.mean(np.abs(pred - gold))),
     }
 
 
@@ -149,6 +191,9 @@ def dev_report(
     composed = compose_articles(corpus.dev, seed)
     report: dict[str, Any] = {"model": _report_for(_TaggerView(tagger), corpus, composed)}
     report["model"]["calibration_dev_sentences"] = _calibration(
+        tagger, [e for e in corpus.dev if e.unit == "sentence"]
+    )
+    report["model"]["score_dev_sentences"] = _score_block(
         tagger, [e for e in corpus.dev if e.unit == "sentence"]
     )
     report["model"]["calibration_whole_articles"] = _calibration(

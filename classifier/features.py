@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import repeat
 from typing import Final
 
 import numpy as np
@@ -43,7 +43,9 @@ def _raw_tokens(texts: Sequence[str]) -> list[bytes]:
     return joined.lower().encode("utf-8", "replace").translate(_TABLE).split()
 
 
-def _rows_from_ids(ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _rows_from_ids(
+    ids: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Drop sentinel ids; the row of each remaining token is the number of sentinels before it."""
     is_sentinel = ids == _SENTINEL_ID
     rows = np.cumsum(is_sentinel)
@@ -115,14 +117,16 @@ def _lookup(vocab: Vocabulary, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.in
     out = np.where(hit, cand, -1)
     shared = np.flatnonzero(cand == -2)
     if len(shared):
-        pos = np.minimum(np.searchsorted(vocab.bigram_keys, keys[shared]), len(vocab.bigram_keys) - 1)
+        pos = np.minimum(
+            np.searchsorted(vocab.bigram_keys, keys[shared]), len(vocab.bigram_keys) - 1
+        )
         out[shared] = np.where(vocab.bigram_keys[pos] == keys[shared], pos, -1)
     return out
 
 
 def _token_ids(vocab: Vocabulary, tokens: list[bytes]) -> npt.NDArray[np.int64]:
     ids = map(vocab.index.get, tokens, repeat(-1))
-    return np.fromiter(ids, dtype=np.int64, count=len(tokens))  # type: ignore[arg-type]
+    return np.fromiter(ids, dtype=np.int64, count=len(tokens))
 
 
 def _bigrams(
@@ -163,7 +167,9 @@ def fit_vocabulary(
         df.update(set(tokens[start:end]))
     kept = sorted((w for w, c in df.items() if c >= min_df), key=lambda w: (-df[w], w))
     words = sorted(kept[:max_unigrams])
-    vocab = Vocabulary(np.array([w.decode("utf-8", "replace") for w in words]), np.zeros(0, np.int64))
+    vocab = Vocabulary(
+        np.array([w.decode("utf-8", "replace") for w in words]), np.zeros(0, np.int64)
+    )
     ids = _token_ids(vocab, tokens)
     keys, key_rows = _bigrams(ids, rows, vocab.n_unigrams)
     pairs = np.unique(np.stack([keys, key_rows]), axis=1)  # one count per text
@@ -189,4 +195,5 @@ def fit_idf(counts: sp.csr_matrix) -> npt.NDArray[np.float64]:
     """Smoothed inverse document frequency, as scikit-learn's TfidfTransformer computes it."""
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    return np.log((1.0 + n) / (1.0 + df)) + 1.0
+    idf: npt.NDArray[np.float64] = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    return idf

@@ -15,11 +15,17 @@ __all__ = ["calibration_error", "polarity_f1", "tone_metrics", "topic_metrics"]
 
 def tone_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
     """Macro-F1 over the classes present in y_true, per-class F1 and the confusion matrix."""
+    if not y_true:
+        return {"n": 0, "macro_f1": None, "accuracy": None, "classes_present": [],
+                "per_class_f1": {}, "confusion_matrix": {"labels": list(TONE_LABELS),
+                                                         "rows_true_cols_pred": []}}  # fmt: skip
     present = [label for label in TONE_LABELS if label in set(y_true)]
     per_class = f1_score(y_true, y_pred, labels=list(TONE_LABELS), average=None, zero_division=0)
     return {
         "n": len(y_true),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0))
+        "macro_f1": float(
+            f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)
+        )
         if present
         else None,
         "accuracy": float(np.mean([a == b for a, b in zip(y_true, y_pred, strict=True)]))
@@ -29,7 +35,9 @@ def tone_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]
         "per_class_f1": {k: float(v) for k, v in zip(TONE_LABELS, per_class, strict=True)},
         "confusion_matrix": {
             "labels": list(TONE_LABELS),
-            "rows_true_cols_pred": confusion_matrix(y_true, y_pred, labels=list(TONE_LABELS)).tolist()
+            "rows_true_cols_pred": confusion_matrix(
+                y_true, y_pred, labels=list(TONE_LABELS)
+            ).tolist()
             if y_true
             else [],
         },

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Final
 
 import numpy as np
@@ -21,6 +22,7 @@ from classifier.aggregation import (
     NEU,
     article_features,
     position_weights,
+    segment_max,
     segment_sum,
 )
 from classifier.article_features import ArticleBatch, featurise
@@ -28,7 +30,22 @@ from classifier.features import Vocabulary
 from classifier.prediction import ArticleText, Evidence, ModelInfo, Prediction, Tone, TopicScore
 from classifier.taxonomy import GOLDSTEIN_MAX, OTHER, TONE_LABELS, TOPIC_LABELS
 
-__all__ = ["MAX_EVIDENCE", "MAX_TOPICS", "BatchScores", "DetenteTagger", "TaggerParts", "pick_topics"]
+__all__ = [
+    "COVER_MIN_PROBABILITY",
+    "MAX_EVIDENCE",
+    "MAX_TOPICS",
+    "BatchScores",
+    "DetenteTagger",
+    "TaggerParts",
+    "choose_topics",
+    "cover_thresholds",
+    "magnitudes",
+    "pick_topics",
+    "proba_in_tone_order",
+    "signed_score",
+    "topic_margins",
+    "topic_probabilities",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -37,6 +54,11 @@ MAX_EVIDENCE: Final = 3
 _OTHER_INDEX: Final = TOPIC_LABELS.index(OTHER)
 # A sentence must lean this far towards the article's label to be shown as evidence for it.
 _EVIDENCE_MIN_PROB: Final = 0.34
+# Bylines, "Follow", photo credits: too short to explain anything, skipped while longer exist.
+_EVIDENCE_MIN_CHARS: Final = 30
+_DEFAULT_MAGNITUDE: Final = 5.0  # an article with no sentence leaning either way
+# One sentence must be at least this sure of a topic to add it as a secondary topic.
+COVER_MIN_PROBABILITY: Final = 0.75
 
 
 @dataclass(frozen=True)
@@ -44,7 +66,8 @@ class TaggerParts:
     vocab: Vocabulary
     idf: FloatArray
     sentence_tone: LogisticRegression
-    sentence_score: Ridge
+    magnitude_escalation: Ridge  # |Goldstein score| of a sentence, were it escalation
+    magnitude_deescalation: Ridge  # ... were it de-escalation
     doc_tone: LogisticRegression
     stacker: LogisticRegression
     topic_coef: npt.NDArray[np.float32]  # (n_features, n_topics)
@@ -61,32 +84,101 @@ class BatchScores:
     sent_score: FloatArray  # signed, Goldstein-like, per sentence
     tone_proba: FloatArray  # (n_articles, 3) in TONE_LABELS order
     score: FloatArray  # (n_articles,)
-    topic_proba: FloatArray  # (n_articles, n_topics)
+    topic_proba: FloatArray  # (n_articles, n_topics), whole-document model
+    topic_cover: FloatArray  # (n_articles, n_topics), best substantive sentence
 
 
-def _proba3(model: LogisticRegression, x: object) -> FloatArray:
+def proba_in_tone_order(model: LogisticRegression, x: object) -> FloatArray:
     """Probabilities in TONE_LABELS column order whatever order the model learnt them in."""
+    n_rows = int(x.shape[0])  # type: ignore[attr-defined]
+    if n_rows == 0:  # scikit-learn refuses empty input; an empty batch has no sentences
+        return np.zeros((0, 3))
     raw = model.predict_proba(x)
     out = np.zeros((raw.shape[0], 3))
     out[:, np.asarray(model.classes_, dtype=np.int64)] = raw
     return out
 
 
-def _signed(p: FloatArray, magnitude_esc: FloatArray, magnitude_de: FloatArray) -> FloatArray:
+def magnitudes(parts: TaggerParts, x: object) -> tuple[FloatArray, FloatArray]:
+    """Per-sentence intensity (1..10) of the escalation and of the de-escalation reading."""
+    if int(x.shape[0]) == 0:  # type: ignore[attr-defined]
+        return np.zeros(0), np.zeros(0)
+    esc = np.clip(parts.magnitude_escalation.predict(x), 1.0, GOLDSTEIN_MAX)
+    de = np.clip(parts.magnitude_deescalation.predict(x), 1.0, GOLDSTEIN_MAX)
+    return np.asarray(esc, dtype=np.float64), np.asarray(de, dtype=np.float64)
+
+
+def signed_score(p: FloatArray, magnitude_esc: FloatArray, magnitude_de: FloatArray) -> FloatArray:
     """Expected Goldstein score: sign from the tone probabilities, size from the regressor."""
-    return np.clip(p[:, DE] * magnitude_de - p[:, ESC] * magnitude_esc, -GOLDSTEIN_MAX, GOLDSTEIN_MAX)
+    return np.clip(
+        p[:, DE] * magnitude_de - p[:, ESC] * magnitude_esc, -GOLDSTEIN_MAX, GOLDSTEIN_MAX
+    )
 
 
-def pick_topics(proba: FloatArray, thresholds: FloatArray) -> list[int]:
-    """1..3 topic indices, best first; `other` only ever alone."""
-    order = np.argsort(-proba, kind="stable")
-    chosen = [int(j) for j in order if proba[j] >= thresholds[j]][:MAX_TOPICS]
-    if not chosen:
-        chosen = [int(order[0])]
+def _logit(p: FloatArray) -> FloatArray:
+    q = np.clip(p, 1e-6, 1.0 - 1e-6)
+    return np.asarray(np.log(q / (1.0 - q)))
+
+
+def topic_margins(proba: FloatArray, thresholds: FloatArray) -> FloatArray:
+    """How far each probability clears its topic's threshold, in logits (>= 0: chosen)."""
+    return _logit(proba) - _logit(thresholds)
+
+
+def choose_topics(
+    margin: Sequence[float], cover_margin: Sequence[float] | None = None
+) -> list[int]:
+    """1..3 topic indices, best first; `other` only ever alone.
+
+    `margin` is the whole-document model's (>= 0: the topic clears its threshold). The primary
+    topic always comes from the document: the best topic that clears, or failing any, the
+    nearest to clearing. Other document topics that clear follow, ranked by how far they clear
+    their own threshold, not by raw probability: class weighting inflates rare topics'
+    probabilities and their higher thresholds are what corrects for it. Last come topics only
+    one substantive sentence is confidently about (`cover_margin` >= 0): a diplomatic story
+    recalling air strikes is also about armed conflict.
+    """
+    order = sorted(range(len(margin)), key=lambda j: -margin[j])
+    chosen = [j for j in order if margin[j] >= 0.0] or order[:1]
     if chosen[0] == _OTHER_INDEX:
         return [_OTHER_INDEX]
-    rest = [j for j in chosen if j != _OTHER_INDEX]
-    return rest
+    if cover_margin is not None:
+        extra = sorted(range(len(cover_margin)), key=lambda j: -cover_margin[j])
+        chosen += [j for j in extra if cover_margin[j] >= 0.0 and j not in chosen]
+    return [j for j in chosen if j != _OTHER_INDEX][:MAX_TOPICS]
+
+
+def pick_topics(
+    proba: FloatArray, thresholds: FloatArray, cover: FloatArray | None = None
+) -> list[int]:
+    """`choose_topics` for one article given probabilities rather than margins."""
+    cover_margin = None if cover is None else topic_margins(cover, cover_thresholds(thresholds))
+    return choose_topics(
+        topic_margins(proba, thresholds).tolist(),
+        None if cover_margin is None else cover_margin.tolist(),
+    )
+
+
+def cover_thresholds(thresholds: FloatArray) -> FloatArray:
+    """The bar one sentence must clear to add a secondary topic: its topic's threshold, and
+    at least COVER_MIN_PROBABILITY, since one sentence is weaker evidence than a document."""
+    return np.maximum(thresholds, COVER_MIN_PROBABILITY)
+
+
+def _sigmoid(x: FloatArray) -> FloatArray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0))))
+
+
+def topic_probabilities(
+    batch: ArticleBatch, coef: FloatArray, intercept: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per article: the document model's topic probabilities, and the highest probability any
+    substantive sentence reaches (0 when there is none). Articles cover secondary topics in a
+    few sentences that the whole-document vector dilutes."""
+    doc = _sigmoid(np.asarray(batch.doc_x @ coef) + intercept)
+    sent = _sigmoid(np.asarray(batch.sentence_x @ coef) + intercept)
+    sent[~batch.substantive] = 0.0
+    return doc, segment_max(sent, batch.starts)
 
 
 @dataclass(frozen=True)
@@ -105,68 +197,73 @@ class DetenteTagger:
     def score_batch(self, articles: Sequence[ArticleText]) -> BatchScores:
         parts = self.parts
         batch = featurise(articles, parts.vocab, parts.idf)
-        p_sent = _proba3(parts.sentence_tone, batch.sentence_x)
-        magnitude = np.clip(np.abs(parts.sentence_score.predict(batch.sentence_x)), 1.0, 10.0)
-        sent_score = _signed(p_sent, magnitude, magnitude)
-        p_doc = _proba3(parts.doc_tone, batch.doc_x)
+        p_sent = proba_in_tone_order(parts.sentence_tone, batch.sentence_x)
+        mag_esc, mag_de = magnitudes(parts, batch.sentence_x)
+        sent_score = signed_score(p_sent, mag_esc, mag_de)
+        p_doc = proba_in_tone_order(parts.doc_tone, batch.doc_x)
         feats = article_features(p_sent, sent_score, batch.position, batch.starts, p_doc)
-        tone_proba = _proba3(parts.stacker, feats)
+        tone_proba = proba_in_tone_order(parts.stacker, feats)
         # Article magnitude: the regressor's size on the sentences that lean each way.
         w = position_weights(batch.position)
         mags = []
-        for col in (ESC, DE):
+        for col, magnitude in ((ESC, mag_esc), (DE, mag_de)):
             weight = w * p_sent[:, col]
-            num = segment_sum(weight * magnitude, batch.starts)
-            mags.append(np.where(num > 0, num / np.maximum(segment_sum(weight, batch.starts), 1e-9), 5.0))
-        score = _signed(tone_proba, mags[0], mags[1])
-        logits = np.asarray(batch.doc_x @ self._topic_coef64) + parts.topic_intercept
-        topic_proba = 1.0 / (1.0 + np.exp(-logits))
-        return BatchScores(batch, p_sent, sent_score, tone_proba, score, topic_proba)
+            total = segment_sum(weight, batch.starts)
+            mean = segment_sum(weight * magnitude, batch.starts) / np.maximum(total, 1e-9)
+            mags.append(np.where(total > 0, mean, _DEFAULT_MAGNITUDE))
+        score = signed_score(tone_proba, mags[0], mags[1])
+        topic_proba, topic_cover = topic_probabilities(
+            batch, self._topic_coef64, parts.topic_intercept
+        )
+        return BatchScores(batch, p_sent, sent_score, tone_proba, score, topic_proba, topic_cover)
 
     def classify(self, articles: Sequence[ArticleText]) -> list[Prediction]:
         if not articles:
             return []
         s = self.score_batch(articles)
+        thresholds = self.parts.topic_thresholds
+        margins = topic_margins(s.topic_proba, thresholds).tolist()
+        cover_margins = topic_margins(s.topic_cover, cover_thresholds(thresholds)).tolist()
+        best_topic = np.maximum(s.topic_proba, s.topic_cover).tolist()
         labels = s.tone_proba.argmax(axis=1)
-        sent_labels = s.p_sent.argmax(axis=1)
-        w = position_weights(s.batch.position)
+        evidence = _evidence_rows(s, labels)
+        sentences = s.batch.sentences
+        sent_tone = [TONE_LABELS[j] for j in s.p_sent.argmax(axis=1).tolist()]
+        sent_score = np.round(s.sent_score, 3).tolist()
+        probs = s.tone_proba.tolist()
+        scores = np.round(s.score, 3).tolist()
         out = []
-        for i in range(len(articles)):
-            label = int(labels[i])
-            probs = s.tone_proba[i]
+        for i, label in enumerate(labels.tolist()):
             tone = Tone(
                 label=TONE_LABELS[label],
-                score=float(round(s.score[i], 3)),
-                confidence=float(probs[label]),
-                probabilities={name: float(p) for name, p in zip(TONE_LABELS, probs, strict=True)},
+                score=scores[i],
+                confidence=probs[i][label],
+                probabilities=dict(zip(TONE_LABELS, probs[i], strict=True)),
             )
             topics = tuple(
-                TopicScore(TOPIC_LABELS[j], float(s.topic_proba[i, j]))
-                for j in pick_topics(s.topic_proba[i], self.parts.topic_thresholds)
+                TopicScore(TOPIC_LABELS[j], best_topic[i][j])
+                for j in choose_topics(margins[i], cover_margins[i])
             )
-            out.append(Prediction(topics, tone, self._evidence(s, i, label, sent_labels, w)))
+            proofs = tuple(Evidence(sentences[r], sent_tone[r], sent_score[r]) for r in evidence[i])
+            out.append(Prediction(topics, tone, proofs))
         return out
 
-    def _evidence(
-        self,
-        s: BatchScores,
-        i: int,
-        label: int,
-        sent_labels: npt.NDArray[np.int64],
-        w: FloatArray,
-    ) -> tuple[Evidence, ...]:
-        lo, hi = int(s.batch.starts[i]), int(s.batch.starts[i + 1])
-        if hi == lo:
-            return ()
-        p = s.p_sent[lo:hi, label]
-        strength = p * w[lo:hi]
-        order = np.argsort(-strength, kind="stable")[:MAX_EVIDENCE]
-        picked = [int(j) for j in order if p[j] >= _EVIDENCE_MIN_PROB or label == NEU]
-        return tuple(
-            Evidence(
-                text=s.batch.sentences[lo + j],
-                tone=TONE_LABELS[int(sent_labels[lo + j])],
-                score=float(round(s.sent_score[lo + j], 3)),
-            )
-            for j in picked
-        )
+
+def _evidence_rows(s: BatchScores, labels: npt.NDArray[np.int64]) -> list[list[int]]:
+    """Per article, up to MAX_EVIDENCE sentence rows that lean most towards its label,
+    weighting the headline and lead up and skipping lines too short to explain anything."""
+    batch = s.batch
+    rows = np.arange(len(batch.sentences))
+    row_label = labels[batch.doc_of]
+    p = s.p_sent[rows, row_label] if len(rows) else np.zeros(0)
+    substantive = np.fromiter(
+        (len(t) >= _EVIDENCE_MIN_CHARS for t in batch.sentences), dtype=bool, count=len(rows)
+    )
+    strength = p * position_weights(batch.position) * np.where(substantive, 1.0, 1e-3)
+    eligible = ((p >= _EVIDENCE_MIN_PROB) | (row_label == NEU)).tolist()
+    order = np.lexsort((-strength, batch.doc_of)).tolist()
+    starts = batch.starts.tolist()
+    return [
+        [r for r in order[lo : min(hi, lo + MAX_EVIDENCE)] if eligible[r]]
+        for lo, hi in pairwise(starts)
+    ]

@@ -7,6 +7,7 @@ line of the seed file equal to its headline and runs to the next article's start
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Final
 
@@ -37,7 +38,7 @@ def read_seed_articles(seed_dir: Path = DEFAULT_SEED_DIR) -> list[ArticleText]:
         return []
     bounds = [*starts, len(lines)]
     out = []
-    for title, lo, hi in zip(titles, bounds, bounds[1:], strict=False):
+    for lo, hi in pairwise(bounds):
         body = "\n".join(lines[lo + 1 : hi]).strip()
         out.append(ArticleText(title=lines[lo].strip(), body=body))
     return out

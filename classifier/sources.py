@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -34,6 +34,7 @@ class Example:
     score: float | None
     topics: tuple[str, ...] | None
     unit: Unit
+    not_topics: tuple[str, ...] = ()  # certainly not these topics (when `topics` is None)
     title: str = ""
     group: str = ""  # rows sharing a group stay on one side of the split (e.g. one report)
     forced_split: Split | None = None
@@ -62,6 +63,7 @@ def _make(target: lm.Target, text: str, source: str, unit: Unit, **kw: str | Non
         score=target.score,
         topics=target.topics,
         unit=unit,
+        not_topics=target.not_topics,
         title=(kw.get("title") or "").strip(),
         group=kw.get("group") or "",
         forced_split=kw.get("forced_split"),  # type: ignore[arg-type]
@@ -74,7 +76,9 @@ def read_conflibert(root: Path) -> list[Example]:
         forced = "dev" if split == "test" else None  # the published test split is dev only
         for row in _rows(root / "conflibert_cameo" / f"{split}.csv"):
             target = lm.CAMEO_PENTACODE[row["label_name"]]
-            out.append(_make(target, row["text"], "conflibert_cameo", "sentence", forced_split=forced))
+            out.append(
+                _make(target, row["text"], "conflibert_cameo", "sentence", forced_split=forced)
+            )
     return out
 
 
@@ -103,7 +107,9 @@ def read_ngec(root: Path) -> list[Example]:
             target = lm.plover_target(row["event"], row.get("mode", ""))
             if target is not None:
                 # Synthetic: train only, never evaluated on.
-                out.append(_make(target, row["text"], "ngec_synthetic", "document", forced_split="train"))
+                out.append(
+                    _make(target, row["text"], "ngec_synthetic", "document", forced_split="train")
+                )
     return out
 
 
@@ -126,14 +132,25 @@ def read_acled(root: Path) -> list[Example]:
 
 def read_bbc(root: Path) -> list[Example]:
     return [
-        _make(lm.BBC_CATEGORY[row["category"]], row["text"], "bbc_news", "document", title=row["title"])
+        _make(
+            lm.BBC_CATEGORY[row["category"]],
+            row["text"],
+            "bbc_news",
+            "document",
+            title=row["title"],
+        )
         for row in _rows(root / "bbc_news" / "bbc_news.csv")
     ]
 
 
 def read_rand(root: Path) -> list[Example]:
     return [
-        _make(lm.TERRORISM, _RAND_COUNTRY.sub("", row["Description"]), "rand_rdwti_terrorism", "sentence")
+        _make(
+            lm.TERRORISM,
+            _RAND_COUNTRY.sub("", row["Description"]),
+            "rand_rdwti_terrorism",
+            "sentence",
+        )
         for row in _rows(root / "rand_rdwti_terrorism" / "rand_rdwti_terrorism.csv")
         if row["Description"].strip()
     ]
@@ -185,16 +202,20 @@ def read_disaster_messages(root: Path) -> list[Example]:
 
 def read_reliefweb(root: Path) -> list[Example]:
     themes: dict[str, set[str]] = defaultdict(set)
-    first: dict[str, Mapping[str, str]] = {}
+    first: dict[str, dict[str, str]] = {}
     for row in _rows(root / "reliefweb_themes" / "reliefweb_themes.csv"):
         themes[row["nid"]].add(row["theme_name"])
         first.setdefault(row["nid"], row)
     out = []
     for nid, row in first.items():
-        extra = sorted({t for theme in themes[nid] for t in lm.RELIEFWEB_THEME_TOPICS.get(theme, ())})
+        extra = sorted(
+            {t for theme in themes[nid] for t in lm.RELIEFWEB_THEME_TOPICS.get(theme, ())}
+        )
         topics = ("humanitarian", *extra)
         tone_known = not themes[nid] & lm.RELIEFWEB_NO_TONE
-        target = lm.Target("neutral" if tone_known else None, 0.0 if tone_known else None, topics, "")
+        target = lm.Target(
+            "neutral" if tone_known else None, 0.0 if tone_known else None, topics, ""
+        )
         title, post = row["title_line"].strip(), row["post"].strip()
         body = post[len(title) :] if post.startswith(title) else post
         out.append(_make(target, body, "reliefweb_themes", "document", title=title, group=nid))
@@ -242,6 +263,30 @@ READERS: Final[Mapping[str, SetReader]] = {
 }
 
 
-def files_read(root: Path) -> list[Path]:
-    """Every CSV a full read touches, for the provenance hash."""
-    return sorted(p for p in root.glob("*/*.csv") if p.is_file())
+# What each reader opens, relative to the data directory (globs), for the provenance hash.
+_FILES: Final[Mapping[str, tuple[str, ...]]] = {
+    "conflibert_cameo": ("conflibert_cameo/train.csv", "conflibert_cameo/test.csv"),
+    "plv_plover": ("plv_plover/plv_train.csv",),
+    "plover_gsr": ("plover_gsr/plover_gsr.csv",),
+    "un_quadclass": ("un_quadclass/en_quadclass.csv",),
+    "acled_notes": ("acled_notes/acled_2020_05.csv",),
+    "bbc_news": ("bbc_news/bbc_news.csv",),
+    "ngec_synthetic": ("ngec_synthetic/*.csv",),
+    "rand_rdwti_terrorism": ("rand_rdwti_terrorism/rand_rdwti_terrorism.csv",),
+    "reuters21578": ("reuters21578/reuters21578.csv",),
+    "ag_news_train_samples": ("ag_news_train_samples/ag_news_train_samples.csv",),
+    "huffpost": (
+        "huffpost_fewshot41/huffpost_fewshot41.csv",
+        "huffpost_crime_vs_not/huffpost_crime_vs_not.csv",
+    ),
+    "disaster_response_messages": ("disaster_response_messages/disaster_response_messages.csv",),
+    "reliefweb_themes": ("reliefweb_themes/reliefweb_themes.csv",),
+    "airplane_crash_summaries": ("airplane_crash_summaries/airplane_crash_summaries.csv",),
+    "crisislext26_tweets": ("crisislext26_tweets/crisislext26_tweets.csv",),
+}
+
+
+def files_read(root: Path, readers: Iterable[str] = READERS) -> list[Path]:
+    """The files the given readers open (those present), for the provenance hash."""
+    found = {p for name in readers for pattern in _FILES[name] for p in root.glob(pattern)}
+    return sorted(p for p in found if p.is_file())

@@ -2,6 +2,12 @@
 
 Downstream consumers and dashboards key on these ids, so they never change meaning; a new label is
 a new id, never a renamed one.
+
+IPTC codes were checked against published Media Topics listings (cv.iptc.org/newscodes/mediatopic):
+16000000 conflict, war and peace > 20000053 act of terror, 20000056 armed conflict, 20000065 civil
+unrest, 20000073 peace process; 11000000 politics > 20000638 international relations > 20000639
+diplomacy, 20000642 economic sanction; 20000598 national security. `military` and `humanitarian`
+have no exact Media Topic: their anchors are the nearest verified concept (see each entry).
 """
 
 from __future__ import annotations
@@ -49,37 +55,37 @@ TOPICS: Final[tuple[Topic, ...]] = (
     Topic(
         "terrorism",
         "attacks by militant or terrorist groups, counter-terror operations",
-        "medtop:20000065",
-        "terrorism",
+        "medtop:20000053",
+        "act of terror",
     ),
     Topic(
         "military",
         "force posture without combat: deployments, exercises, weapons tests, arms deals",
-        "medtop:20000062",
-        "military occupation / defence (nearest: medtop:20001377 'military force')",
+        "medtop:20000598",
+        "national security (nearest verified anchor; IPTC's defence concepts sit beside it)",
     ),
     Topic(
         "diplomacy",
         "relations between states: visits, talks, summits, ambassadors, diplomatic disputes",
-        "medtop:20000638",
+        "medtop:20000639",
         "diplomacy",
     ),
     Topic(
         "peace_process",
         "ceasefires, truces, peace talks, mediation, peacekeeping, prisoner exchanges",
-        "medtop:20000643",
+        "medtop:20000073",
         "peace process",
     ),
     Topic(
         "sanctions",
         "sanctions, embargoes, trade restrictions",
-        "medtop:20000621",
-        "international relations (sanctions and embargoes)",
+        "medtop:20000642",
+        "economic sanction",
     ),
     Topic(
         "civil_unrest",
         "protests, riots, strikes",
-        "medtop:20000053",
+        "medtop:20000065",
         "civil unrest",
     ),
     Topic(
@@ -97,8 +103,8 @@ TOPICS: Final[tuple[Topic, ...]] = (
     Topic(
         "humanitarian",
         "refugees, displacement, aid, humanitarian crises",
-        "medtop:20000059",
-        "humanitarian crisis / refugees",
+        "medtop:20000638",
+        "international relations (narrower: foreign aid; refugees and internally displaced people)",
     ),
     Topic(
         "disaster",

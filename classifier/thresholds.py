@@ -22,14 +22,20 @@ def _f1(pred: npt.NDArray[np.bool_], truth: npt.NDArray[np.bool_]) -> float:
 
 
 def choose_thresholds(
-    proba: npt.NDArray[np.float64], truth: npt.NDArray[np.bool_]
+    proba: npt.NDArray[np.float64],
+    truth: npt.NDArray[np.bool_],
+    known: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """One threshold per column; ties go to the higher threshold (fewer false positives)."""
+    """One threshold per column, scored only on rows whose label for that column is known
+    (all rows by default); ties go to the higher threshold (fewer false positives)."""
+    known = np.ones_like(truth, dtype=bool) if known is None else known
     out = np.full(proba.shape[1], _DEFAULT)
     for j in range(proba.shape[1]):
-        if truth[:, j].sum() < _MIN_POSITIVES:
+        rows = known[:, j]
+        p, t_j = proba[rows, j], truth[rows, j]
+        if t_j.sum() < _MIN_POSITIVES:
             continue
-        scores = [_f1(proba[:, j] >= t, truth[:, j]) for t in GRID]
+        scores = [_f1(p >= t, t_j) for t in GRID]
         best = max(scores)
         out[j] = float(max(t for t, s in zip(GRID, scores, strict=True) if s == best))
     return out

@@ -1,23 +1,36 @@
-"""The operations port: `/metrics` for Prometheus, `/healthz` (alive), `/readyz` (able to work)."""
+"""The operations port: `/metrics` for Prometheus, `/healthz` (alive), `/readyz` (able to work).
+
+`/readyz` asks its checks on every request and answers 200 when all pass, 503 otherwise; the body
+names each check, one per line (`ok broker_reachable`, `FAIL partitions_assigned`), so that an
+operator sees why without reading logs.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-__all__ = ["OpsServer"]
+__all__ = ["OpsServer", "ReadinessChecks", "all_ready"]
+
+# Named yes/no answers, asked again on every `/readyz` request.
+ReadinessChecks = Callable[[], Mapping[str, bool]]
+
+
+def all_ready(readiness: ReadinessChecks) -> bool:
+    """What `/readyz` would answer, as a bool (for the `detente_ready` gauge)."""
+    return _readiness_report(readiness)[0] == 200
 
 
 class OpsServer:
-    """A tiny HTTP server in a daemon thread; `ready` is asked on every `/readyz` request."""
+    """A tiny HTTP server in a daemon thread."""
 
     def __init__(
-        self, host: str, port: int, registry: CollectorRegistry, ready: Callable[[], bool]
+        self, host: str, port: int, registry: CollectorRegistry, readiness: ReadinessChecks
     ) -> None:
-        handler = _handler_for(registry, ready)
+        handler = _handler_for(registry, readiness)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -36,8 +49,19 @@ class OpsServer:
         self._server.server_close()
 
 
+def _readiness_report(readiness: ReadinessChecks) -> tuple[int, bytes]:
+    try:
+        results = dict(readiness())
+    except Exception as exc:  # a failing check means "not ready", never a broken endpoint
+        return 503, f"FAIL readiness checks raised {type(exc).__name__}: {exc}\n".encode()
+    ready = bool(results) and all(results.values())
+    lines = [("ready" if ready else "not ready")]
+    lines += [f"{'ok' if passed else 'FAIL'} {name}" for name, passed in sorted(results.items())]
+    return (200 if ready else 503), ("\n".join(lines) + "\n").encode()
+
+
 def _handler_for(
-    registry: CollectorRegistry, ready: Callable[[], bool]
+    registry: CollectorRegistry, readiness: ReadinessChecks
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -47,8 +71,7 @@ def _handler_for(
             elif path == "/healthz":
                 self._reply(200, b"ok\n")
             elif path == "/readyz":
-                is_ready = ready()
-                self._reply(200 if is_ready else 503, b"ready\n" if is_ready else b"not ready\n")
+                self._reply(*_readiness_report(readiness))
             else:
                 self._reply(404, b"not found\n")
 

@@ -4,23 +4,30 @@ A `read_committed` consumer of the output and dead-letter topics sees each input
 a batch's records become visible only together with the offsets that mark its input consumed.
 When a transaction fails it is aborted and the consumer is rewound to the batch's first offsets,
 so the same records are polled and processed again; nothing is skipped and nothing doubled.
+
+A producer that cannot abort is replaced: kafka-python leaves it in a fatal state when it was
+fenced (the broker aborted our transaction because it outlived `transaction_timeout_ms`, say while
+the broker itself was away, or a restart of this instance took over the transactional id) or when
+a request failed for a reason it does not know. The new producer's `init_transactions` aborts
+whatever the old one left open, and the batch is processed again like any other aborted one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import (
+    AuthorizationError,
+    FencedInstanceIdError,
     InvalidProducerEpochError,
     KafkaError,
     ProducerFencedError,
-    TransactionalIdAuthorizationFailedError,
 )
 
 from consumer.errors import BatchAbortedError, DeliveryError
-from consumer.kafka_io import kafka_offsets
+from consumer.kafka_io import delivery_error, kafka_offsets
 from consumer.metrics import ServiceMetrics
 from consumer.records import BatchPosition, OutboundRecord
 
@@ -28,8 +35,8 @@ __all__ = ["TransactionalSink"]
 
 log = logging.getLogger(__name__)
 
-# Another producer with our transactional id took over: this instance is a zombie and must stop.
-_FENCED = (ProducerFencedError, InvalidProducerEpochError, TransactionalIdAuthorizationFailedError)
+# A newer epoch of our transactional id exists: this producer can neither commit nor abort.
+_FENCED = (ProducerFencedError, InvalidProducerEpochError)
 
 
 class TransactionalSink:
@@ -39,12 +46,14 @@ class TransactionalSink:
         consumer: KafkaConsumer,
         metrics: ServiceMetrics,
         produce_timeout_s: float,
+        renew_producer: Callable[[], KafkaProducer],
         max_consecutive_aborts: int = 20,
     ) -> None:
-        self._producer = producer
+        self._producer: KafkaProducer | None = producer
         self._consumer = consumer
         self._metrics = metrics
         self._timeout = produce_timeout_s
+        self._renew_producer = renew_producer
         self._max_aborts = max_consecutive_aborts
         self._aborts_in_a_row = 0
         try:
@@ -54,7 +63,7 @@ class TransactionalSink:
             raise DeliveryError(f"initialising transactions failed: {exc!r}") from exc
 
     def deliver(self, outputs: Sequence[OutboundRecord], position: BatchPosition) -> None:
-        producer = self._producer
+        producer = self._producer if self._producer is not None else self._new_producer()
         try:
             producer.begin_transaction()
             for out in outputs:
@@ -63,10 +72,12 @@ class TransactionalSink:
                 kafka_offsets(position.next), self._consumer.group_metadata()
             )
             producer.commit_transaction()
-        except _FENCED as exc:
+        except AuthorizationError as exc:
+            raise DeliveryError(f"not allowed to deliver: {exc!r}") from exc
+        except FencedInstanceIdError as exc:
             raise DeliveryError(
-                "fenced: another producer uses this transactional id (is DETENTE_INSTANCE_ID"
-                f" shared by two instances?): {exc!r}"
+                "fenced: another consumer joined the group with this DETENTE_INSTANCE_ID (is it"
+                f" shared by two instances, or was this one replaced?): {exc!r}"
             ) from exc
         except KafkaError as exc:
             self._abort_and_rewind(position, exc)
@@ -77,10 +88,23 @@ class TransactionalSink:
     def _abort_and_rewind(self, position: BatchPosition, cause: KafkaError) -> None:
         self._metrics.transactions_aborted.inc()
         self._aborts_in_a_row += 1
-        try:
-            self._producer.abort_transaction()
-        except KafkaError as exc:
-            raise DeliveryError(f"aborting a failed transaction failed too: {exc!r}") from exc
+        if isinstance(cause, _FENCED):
+            log.warning(
+                "producer fenced: the broker aborted its transaction (open longer than"
+                " DETENTE_TRANSACTION_TIMEOUT_MS?) or another producer took its transactional id;"
+                " starting a new one",
+                extra={"error": repr(cause)},
+            )
+            self._discard_producer()
+        elif self._producer is not None:
+            try:
+                self._producer.abort_transaction()
+            except KafkaError as exc:
+                log.warning(
+                    "aborting the transaction failed; starting a new producer, which aborts it",
+                    extra={"error": repr(exc), "cause": repr(cause)},
+                )
+                self._discard_producer()
         if self._aborts_in_a_row > self._max_aborts:
             raise DeliveryError(
                 f"{self._aborts_in_a_row} transactions in a row aborted; last cause: {cause!r}"
@@ -93,5 +117,31 @@ class TransactionalSink:
             if partition_ in assigned:
                 self._consumer.seek(partition_, first)
 
+    def _new_producer(self) -> KafkaProducer:
+        """Replace a discarded producer; while the broker is away, say so as retriable."""
+        producer: KafkaProducer | None = None
+        try:
+            producer = self._renew_producer()
+            producer.init_transactions()
+        except KafkaError as exc:
+            if producer is not None:
+                self._close(producer)
+            raise delivery_error("starting a new transactional producer failed", exc) from exc
+        log.info("new transactional producer ready")
+        self._producer = producer
+        return producer
+
+    def _discard_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            self._close(producer)
+
+    def _close(self, producer: KafkaProducer) -> None:
+        try:
+            producer.close(timeout=self._timeout)
+        except KafkaError as exc:
+            log.warning("closing a discarded producer failed", extra={"error": repr(exc)})
+
     def close(self) -> None:
-        self._producer.close(timeout=self._timeout)
+        if self._producer is not None:
+            self._producer.close(timeout=self._timeout)

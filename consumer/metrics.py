@@ -2,15 +2,30 @@
 
 Names follow Prometheus practice: base units (`_seconds`), `_total` on counters, `_info` for
 constant labels. Label values are a fixed, small set and are created up front so that rates are
-zero, not absent, before the first event.
+zero, not absent, before the first event. `docs/metrics.md` documents every family.
+
+Two gauges are computed when Prometheus scrapes, not when the loop runs: `detente_ready` (set by
+the service) and `detente_consumer_lag_seconds`, which keeps growing while the loop is stuck.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import platform
+import threading
+import time
+from collections.abc import Callable, Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 from classifier.prediction import ModelInfo
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
@@ -20,7 +35,10 @@ __all__ = ["ServiceMetrics"]
 
 _BATCH_SECONDS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _MESSAGE_SECONDS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
-_LATENCY_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+_LATENCY_SECONDS = (
+    *(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+    *(120.0, 300.0, 900.0, 3600.0),  # a backlog being worked off after an outage
+)
 _BATCH_SIZES = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000)
 _TONE_SCORES = (-10, -7.5, -5, -2.5, -1, 0, 1, 2.5, 5, 7.5, 10)
 
@@ -28,7 +46,17 @@ _TONE_SCORES = (-10, -7.5, -5, -2.5, -1, 0, 1, 2.5, 5, 7.5, 10)
 class ServiceMetrics:
     """Every metric `detente serve` exports; methods take plain values so the runner stays thin."""
 
-    def __init__(self, registry: CollectorRegistry, model: ModelInfo, version: str) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        model: ModelInfo,
+        version: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()  # the lag map is written by the loop, read by scrapes
+        self._lag: dict[tuple[str, int], int] = {}
+        self._assigned: set[tuple[str, int]] = set()
         self.consumed = Counter(
             "detente_messages_consumed",
             "Records polled from the input topic.",
@@ -89,6 +117,13 @@ class ServiceMetrics:
             ["topic", "partition"],
             registry=registry,
         )
+        self.consumer_lag_seconds = Gauge(
+            "detente_consumer_lag_seconds",
+            "While records wait (lag > 0): seconds since the newest processed record's timestamp,"
+            " computed at scrape time; 0 when caught up.",
+            registry=registry,
+        )
+        self.consumer_lag_seconds.set_function(self._lag_seconds)
         self.assigned_partitions = Gauge(
             "detente_assigned_partitions",
             "Input partitions assigned to this instance.",
@@ -127,8 +162,12 @@ class ServiceMetrics:
             {"name": model.name, "version": model.version}
         )
         Info("detente_build", "The running detente release.", registry=registry).info(
-            {"version": version}
+            {"version": version, "python": platform.python_version()}
         )
+        # process_* (CPU, memory, open files, start time) and python_* for the health row.
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
         for reason in RejectReason:
             self.dead_lettered.labels(reason=reason.value)
         for tone in TONE_LABELS:
@@ -149,13 +188,37 @@ class ServiceMetrics:
     # PartitionObserver: called by the Kafka source on rebalances and after each poll.
     def partitions_assigned(self, partitions: Sequence[tuple[str, int]]) -> None:
         self.rebalances.inc()
-        self.assigned_partitions.set(len(partitions))
+        with self._lock:
+            self._assigned.update(partitions)
+            self.assigned_partitions.set(len(self._assigned))
 
     def partitions_revoked(self, partitions: Sequence[tuple[str, int]]) -> None:
-        for topic, partition in partitions:
-            # A partition that moved to another instance is that instance's to report now.
-            with contextlib.suppress(KeyError):
-                self.consumer_lag.remove(topic, str(partition))
+        with self._lock:
+            for key in partitions:
+                self._assigned.discard(key)
+                self._lag.pop(key, None)
+                topic, partition = key
+                # A partition that moved to another instance is that instance's to report now.
+                with contextlib.suppress(KeyError):
+                    self.consumer_lag.remove(topic, str(partition))
+            self.assigned_partitions.set(len(self._assigned))
 
     def partition_lag(self, topic: str, partition: int, lag: int) -> None:
+        with self._lock:
+            self._lag[(topic, partition)] = lag
         self.consumer_lag.labels(topic=topic, partition=str(partition)).set(lag)
+
+    def _lag_seconds(self) -> float:
+        with self._lock:
+            behind = any(lag > 0 for lag in self._lag.values())
+        newest = _gauge_value(self.last_record_timestamp)
+        if not behind or newest <= 0:
+            return 0.0
+        return max(self._clock() - newest, 0.0)
+
+
+def _gauge_value(gauge: Gauge) -> float:
+    for metric in gauge.collect():
+        for sample in metric.samples:
+            return float(sample.value)
+    return 0.0

@@ -10,17 +10,18 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from classifier.artifact import load_classifier
 from consumer.errors import DetenteError, StartupError
-from consumer.http_endpoints import OpsServer
+from consumer.http_endpoints import OpsServer, all_ready
 from consumer.kafka_io import (
     AtLeastOnceSink,
     KafkaSource,
     build_consumer,
     build_producer,
     ensure_topics,
+    new_producer,
 )
 from consumer.kafka_transactions import TransactionalSink
 from consumer.metrics import ServiceMetrics
@@ -75,14 +76,27 @@ def serve(settings: Settings) -> int:
         return EXIT_STARTUP
 
     registry = CollectorRegistry()
+    # Plain-text `/metrics` would expose each counter's creation time as one more gauge series.
+    disable_created_metrics()  # type: ignore[no-untyped-call]
     metrics = ServiceMetrics(registry, model.info, detente_version())
     source = KafkaSource(consumer, settings.input_topic, observer=metrics)
-    metrics.ready.set_function(lambda: 1.0 if source.is_ready() else 0.0)
-    ops = OpsServer(settings.metrics_host, settings.metrics_port, registry, source.is_ready)
+
+    def readiness() -> dict[str, bool]:
+        # The ops port opens only once the model has loaded (a failed load exits with 2).
+        return {"model_loaded": True, **source.readiness()}
+
+    metrics.ready.set_function(lambda: 1.0 if all_ready(readiness) else 0.0)
+    ops = OpsServer(settings.metrics_host, settings.metrics_port, registry, readiness)
     ops.start()
     try:
         sink: RecordSink = (
-            TransactionalSink(producer, consumer, metrics, settings.produce_timeout_s)
+            TransactionalSink(
+                producer,
+                consumer,
+                metrics,
+                settings.produce_timeout_s,
+                renew_producer=lambda: new_producer(settings),
+            )
             if settings.processing_guarantee == "exactly-once"
             else AtLeastOnceSink(producer, consumer, settings.produce_timeout_s)
         )

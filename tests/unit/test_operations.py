@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from classifier.prediction import ModelInfo
-from consumer.http_endpoints import OpsServer
+from consumer.http_endpoints import OpsServer, all_ready
 from consumer.logs import JsonFormatter
 from consumer.metrics import ServiceMetrics
 
@@ -25,13 +25,16 @@ def _get(port: int, path: str) -> tuple[int, str]:
 def test_ops_endpoints_serve_metrics_health_and_readiness() -> None:
     registry = CollectorRegistry()
     ServiceMetrics(registry, ModelInfo("tagger", "1.2.3"), "0.1.0")
-    ready = {"value": False}
-    server = OpsServer("127.0.0.1", 0, registry, lambda: ready["value"])
+    checks = {"model_loaded": True, "partitions_assigned": False}
+    server = OpsServer("127.0.0.1", 0, registry, lambda: checks)
     server.start()
     try:
         assert _get(server.port, "/healthz")[0] == 200
-        assert _get(server.port, "/readyz")[0] == 503
-        ready["value"] = True
+        assert _get(server.port, "/readyz") == (
+            503,
+            "not ready\nok model_loaded\nFAIL partitions_assigned\n",
+        )
+        checks["partitions_assigned"] = True
         assert _get(server.port, "/readyz")[0] == 200
         status, body = _get(server.port, "/metrics")
         assert status == 200
@@ -42,11 +45,25 @@ def test_ops_endpoints_serve_metrics_health_and_readiness() -> None:
         server.stop()
 
 
+def test_readiness_is_false_when_a_check_raises_or_there_are_none() -> None:
+    def broken() -> dict[str, bool]:
+        raise RuntimeError("consumer gone")
+
+    assert not all_ready(broken)
+    assert not all_ready(dict)
+    assert all_ready(lambda: {"a": True, "b": True})
+
+
 @pytest.mark.parametrize("family_suffix", ["_total", "_seconds", "_info", "_messages", "_score"])
 def test_metric_families_carry_a_unit_or_total(family_suffix: str) -> None:
     registry = CollectorRegistry()
     ServiceMetrics(registry, ModelInfo("m", "1"), "0")
-    names = {sample.name for family in registry.collect() for sample in family.samples}
+    names = {
+        sample.name
+        for family in registry.collect()
+        for sample in family.samples
+        if not sample.name.startswith(("process_", "python_"))  # the standard collectors
+    }
     assert all(name.startswith("detente_") for name in names)
     assert any(family_suffix in name for name in names)
 

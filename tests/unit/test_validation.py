@@ -45,6 +45,7 @@ def test_body_alone_is_enough() -> None:
         (None, RejectReason.TOMBSTONE),
         (b"x" * 5_001, RejectReason.TOO_LARGE),
         (b'{"id": "\xff"}', RejectReason.INVALID_UTF8),
+        (b'{"id": "a", "title": "lone \\ud800 surrogate"}', RejectReason.INVALID_UTF8),
         (b"{not json", RejectReason.NOT_JSON),
         (b"", RejectReason.NOT_JSON),
         (b"[" * 1_500 + b"]" * 1_500, RejectReason.TOO_DEEP),

@@ -1,0 +1,273 @@
+"""Kafka plumbing of the pipeline benchmark: a private broker, topics, publishing, reading back,
+and `detente serve` (or any consumer command) as a child process that can be watched.
+
+Every process started here is stopped by the caller's `with` block; the broker runs in its own
+`KAFKA_LOCAL_DIR`, so it never touches a broker that tests or a developer started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+
+__all__ = [
+    "PROJECT_ROOT",
+    "Broker",
+    "Child",
+    "OutputRecord",
+    "cpu_seconds",
+    "create_topics",
+    "end_offsets",
+    "local_broker",
+    "publish",
+    "read_topic",
+    "start_child",
+    "wait_until_consumed",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KAFKA_LOCAL = PROJECT_ROOT / "scripts" / "kafka-local"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (noise from other processes aside)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
+class Broker:
+    address: str
+    pid: int
+
+
+@contextmanager
+def local_broker() -> Iterator[Broker]:
+    """A broker of its own in a temporary KAFKA_LOCAL_DIR, stopped and deleted on exit."""
+    directory = Path(tempfile.mkdtemp(prefix="detente-bench-kafka-"))
+    env = {**os.environ, "KAFKA_LOCAL_DIR": str(directory)}
+    try:
+        started = subprocess.run(
+            [str(KAFKA_LOCAL), "start"], env=env, capture_output=True, text=True, check=False
+        )
+        if started.returncode != 0:
+            raise RuntimeError(f"the local Kafka broker did not start:\n{started.stderr[-4000:]}")
+        pid = int((directory / "kafka.pid").read_text())
+        yield Broker(started.stdout.strip().splitlines()[-1], pid)
+    finally:
+        subprocess.run([str(KAFKA_LOCAL), "stop"], env=env, capture_output=True, check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def create_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.create_topics(
+            {name: {"num_partitions": partitions, "replication_factor": 1} for name in names},
+            wait_for_metadata=True,
+        )
+    finally:
+        admin.close()
+
+
+def publish(
+    bootstrap: str, topic: str, records: Sequence[tuple[bytes, bytes]], partitions: int
+) -> None:
+    """Send every (key, value), record i to partition i % partitions, so partitions hold equal
+    shares and two instances finish together."""
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=512 * 1024
+    )
+    for i, (key, value) in enumerate(records):
+        producer.send(topic, key=key, value=value, partition=i % partitions)
+    producer.flush(timeout=120)
+    producer.close()
+
+
+def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        return {tp.partition: int(offset) for tp, offset in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
+
+
+def wait_until_consumed(
+    bootstrap: str,
+    group: str,
+    topic: str,
+    ends: Mapping[int, int],
+    timeout_s: float,
+    alive: Sequence[Child] = (),
+) -> bool:
+    """Until the group's committed offsets reach `ends` (every input processed and committed).
+
+    Asks the broker twice a second, so it costs the processes under test next to nothing."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            committed = admin.list_group_offsets(group).get(group, {})
+            done = {tp.partition: m.offset for tp, m in committed.items() if tp.topic == topic}
+            if all(done.get(p, -1) >= end for p, end in ends.items()):
+                return True
+            for child in alive:
+                if child.process.poll() is not None:
+                    raise RuntimeError(f"{child.name} exited early:\n{child.log_tail()}")
+            time.sleep(0.5)
+        return False
+    finally:
+        admin.close()
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    key: bytes | None
+    timestamp_ms: int
+    read_at_ms: float
+    size: int
+
+
+def read_topic(
+    bootstrap: str, topic: str, expected: int, timeout_s: float = 120.0
+) -> list[OutputRecord]:
+    """Every committed record from the start until `expected` distinct keys were seen."""
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        group_id=None,
+        max_poll_records=5000,
+    )
+    records: list[OutputRecord] = []
+    keys: set[bytes | None] = set()
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(keys) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                now = time.time() * 1000
+                for message in batch:
+                    keys.add(message.key)
+                    size = len(message.value) if message.value is not None else 0
+                    records.append(OutputRecord(message.key, message.timestamp, now, size))
+    finally:
+        consumer.close()
+    return records
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Child:
+    """A service (or peer consumer) process, its ops port, and its log file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    started_at: float  # time.time() just before the process was spawned
+    metrics_port: int
+    log_path: Path
+    ready_at: float | None = None
+    cpu_at_ready: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def http_get(self, path: str) -> tuple[int, str]:
+        url = f"http://127.0.0.1:{self.metrics_port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return int(response.status), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return int(error.code), error.read().decode()
+
+    def wait_ready(self, timeout_s: float = 90.0) -> float:
+        """Poll `/readyz` every 10 ms; returns seconds from spawn to the first 200."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                if self.http_get("/readyz")[0] == 200:
+                    self.ready_at = time.time()
+                    self.cpu_at_ready = self.cpu_seconds()
+                    return self.ready_at - self.started_at
+            except OSError:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError(f"{self.name} not ready after {timeout_s} s:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+    def metric(self, name: str) -> float | None:
+        for line in self.http_get("/metrics")[1].splitlines():
+            if line.startswith(name + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return None
+
+    def peak_rss_mb(self) -> float:
+        """VmHWM: the most resident memory the process ever had."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmHWM in /proc status")
+
+    def stop(self, timeout_s: float = 60.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+
+def start_child(
+    name: str, module_args: Sequence[str], env: Mapping[str, str], log_dir: Path
+) -> Child:
+    """`python -m <module_args>` with `DETENTE_*` settings from `env` and a free ops port."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "DETENTE_METRICS_HOST": "127.0.0.1",
+        "DETENTE_METRICS_PORT": str(port),
+        **env,
+    }
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log_file:
+        started_at = time.time()
+        process = subprocess.Popen(
+            [sys.executable, "-m", *module_args],
+            cwd=PROJECT_ROOT,
+            env=full_env,
+            stdout=log_file,
+            stderr=log_file,
+        )
+    return Child(name, process, started_at, port, log_path)

@@ -1,0 +1,147 @@
+"""Artifact save/load: a real tiny model round-trips; tampering and mismatches are refused."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.tree import DecisionTreeClassifier
+
+from classifier.artifact import (
+    ARTIFACT_NAME,
+    METADATA_NAME,
+    ArtifactError,
+    ArtifactMismatchError,
+    UntrustedArtifactError,
+    load_classifier,
+    save_tagger,
+    sha256_file,
+)
+from classifier.corpus import Corpus
+from classifier.model import TaggerParts
+from classifier.prediction import ArticleText
+from classifier.sources import Example
+from classifier.training import TrainConfig, fit_tagger
+
+_STORIES = {
+    ("escalation", -9.0, ("armed_conflict",)): "Rebels shelled the {} town and troops attacked",
+    ("de-escalation", 5.0, ("diplomacy",)): "Ministers from {} signed an agreement and held talks",
+    ("neutral", 0.0, ("other",)): "The {} football team won the league match on Sunday",
+}
+_PLACES = [
+    "north",
+    "south",
+    "east",
+    "west",
+    "coastal",
+    "river",
+    "hill",
+    "border",
+    "capital",
+    "valley",
+    "desert",
+    "island",
+]
+
+
+def _tiny_corpus() -> Corpus:
+    rows = [
+        Example(template.format(place) + ".", "fixture", tone, score, topics, "sentence")  # type: ignore[arg-type]
+        for (tone, score, topics), template in _STORIES.items()
+        for place in _PLACES
+    ]
+    return Corpus(train=tuple(rows), dev=())
+
+
+@pytest.fixture(scope="module")
+def tiny_parts() -> TaggerParts:
+    return fit_tagger(_tiny_corpus(), TrainConfig(folds=2), lambda _: None)
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path, tiny_parts: TaggerParts) -> Path:
+    save_tagger(tiny_parts, {"name": "tiny", "version": "0.0.1"}, tmp_path)
+    return tmp_path
+
+
+def _meta(model_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((model_dir / METADATA_NAME).read_text())
+    return data
+
+
+def _write_meta(model_dir: Path, meta: dict[str, Any]) -> None:
+    (model_dir / METADATA_NAME).write_text(json.dumps(meta))
+
+
+def test_round_trip_classifies(model_dir: Path) -> None:
+    tagger = load_classifier(model_dir)
+    assert tagger.info.name == "tiny"
+    [war, talks] = tagger.classify(
+        [
+            ArticleText("", "Rebels shelled the northern town."),
+            ArticleText("", "Ministers signed an agreement."),
+        ]
+    )
+    assert war.tone.label == "escalation"
+    assert talks.tone.label == "de-escalation"
+
+
+def test_tampered_artifact_with_an_unexpected_type_is_refused(model_dir: Path) -> None:
+    artifact = model_dir / ARTIFACT_NAME
+    payload = sio.load(artifact, trusted=sio.get_untrusted_types(file=artifact))
+    payload["sentence_tone"] = DecisionTreeClassifier().fit(np.eye(3), [0, 1, 2])
+    sio.dump(payload, artifact, compression=zipfile.ZIP_DEFLATED)
+    meta = _meta(model_dir)
+    meta["artifact"]["sha256"] = sha256_file(artifact)  # the attacker updates the hash too
+    _write_meta(model_dir, meta)
+    with pytest.raises(UntrustedArtifactError, match="DecisionTreeClassifier"):
+        load_classifier(model_dir)
+
+
+def test_modified_artifact_fails_the_hash_check(model_dir: Path) -> None:
+    with (model_dir / ARTIFACT_NAME).open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ArtifactMismatchError, match="SHA-256"):
+        load_classifier(model_dir)
+
+
+def test_label_set_mismatch_is_refused(model_dir: Path) -> None:
+    meta = _meta(model_dir)
+    meta["topic_labels"] = [*meta["topic_labels"], "space"]
+    _write_meta(model_dir, meta)
+    with pytest.raises(ArtifactMismatchError, match="topic labels"):
+        load_classifier(model_dir)
+    meta["topic_labels"] = meta["topic_labels"][:-1]
+    meta["tone_labels"] = ["negative", "positive", "neutral"]
+    _write_meta(model_dir, meta)
+    with pytest.raises(ArtifactMismatchError, match="tone labels"):
+        load_classifier(model_dir)
+
+
+def test_scikit_learn_minor_version_mismatch_is_refused(model_dir: Path) -> None:
+    meta = _meta(model_dir)
+    meta["sklearn_version"] = "0.24.2"
+    _write_meta(model_dir, meta)
+    with pytest.raises(ArtifactMismatchError, match=r"scikit-learn 0\.24\.2"):
+        load_classifier(model_dir)
+
+
+def test_missing_files_fail_clearly(tmp_path: Path, model_dir: Path) -> None:
+    with pytest.raises(ArtifactError, match=r"metadata\.json"):
+        load_classifier(tmp_path / "nowhere")
+    (model_dir / ARTIFACT_NAME).unlink()
+    with pytest.raises(ArtifactError, match="missing"):
+        load_classifier(model_dir)
+
+
+def test_metadata_records_labels_version_and_hash(model_dir: Path) -> None:
+    meta = _meta(model_dir)
+    assert meta["artifact"]["sha256"] == sha256_file(model_dir / ARTIFACT_NAME)
+    assert meta["tone_labels"] == ["escalation", "de-escalation", "neutral"]
+    assert "other" in meta["topic_labels"]
+    assert meta["sklearn_version"]
