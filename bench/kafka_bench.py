@@ -30,6 +30,7 @@ __all__ = [
     "Broker",
     "Child",
     "OutputRecord",
+    "await_group",
     "cpu_seconds",
     "create_topics",
     "end_offsets",
@@ -200,21 +201,29 @@ class Child:
         except urllib.error.HTTPError as error:
             return int(error.code), error.read().decode()
 
+    def check_ready(self) -> bool:
+        """Ask `/readyz` once; the first 200 records when (and the CPU used until then)."""
+        if self.ready_at is not None:
+            return True
+        if self.process.poll() is not None:
+            raise RuntimeError(
+                f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+            )
+        try:
+            if self.http_get("/readyz")[0] != 200:
+                return False
+        except OSError:
+            return False
+        self.ready_at = time.time()
+        self.cpu_at_ready = self.cpu_seconds()
+        return True
+
     def wait_ready(self, timeout_s: float = 90.0) -> float:
         """Poll `/readyz` every 10 ms; returns seconds from spawn to the first 200."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
-                )
-            try:
-                if self.http_get("/readyz")[0] == 200:
-                    self.ready_at = time.time()
-                    self.cpu_at_ready = self.cpu_seconds()
-                    return self.ready_at - self.started_at
-            except OSError:
-                pass
+            if self.check_ready():
+                return (self.ready_at or 0.0) - self.started_at
             time.sleep(0.01)
         raise RuntimeError(f"{self.name} not ready after {timeout_s} s:\n{self.log_tail()}")
 
@@ -246,6 +255,21 @@ class Child:
 
     def log_tail(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+
+def await_group(children: Sequence[Child], partitions: int, timeout_s: float = 120.0) -> float:
+    """Poll every instance until each answered `/readyz` and, between them, they own all
+    `partitions`, each some; returns that moment (time.time()): from then on all are working."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready = [child.check_ready() for child in children]
+        if all(ready):
+            owned = [child.metric("detente_assigned_partitions") or 0.0 for child in children]
+            if sum(owned) == partitions and min(owned) > 0:
+                return time.time()
+        time.sleep(0.02)
+    names = ", ".join(child.name for child in children)
+    raise RuntimeError(f"{names}: not all ready with all partitions after {timeout_s} s")
 
 
 def start_child(

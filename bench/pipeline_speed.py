@@ -14,11 +14,13 @@ a 4-partition input topic once, then measures on that same data, one after the o
   prof (with --profile) one more exactly-once run sampled by py-spy: CPU share of each stage
 
 Each scenario uses its own consumer group and output topic. A rate is counted from the moment
-every instance answered /readyz to the last output record's timestamp, over the records produced
-in that window; startup is reported apart. Prints articles/s, ratios, latency percentiles, peak
-RSS (VmHWM) and startup-to-ready per instance, the load average around each scenario, and writes
-everything to bench/results/pipeline-<time>.json. Measure on a quiet machine: only ratios taken in
-one run mean anything.
+every instance answered /readyz and the instances own all partitions between them to the last
+output record's timestamp, over the records produced in that window; startup is reported apart.
+Prints articles/s, ratios, latency percentiles, peak RSS (VmHWM) and startup-to-ready per
+instance, CPU per article of the service and of the broker, the load average around each scenario
+and how many cores other processes kept busy meanwhile, and writes everything to
+bench/results/pipeline-<time>.json. Measure on a quiet machine: only ratios taken in one run mean
+anything.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from bench.kafka_bench import (
     PROJECT_ROOT,
     Broker,
     Child,
+    await_group,
     cpu_seconds,
     create_topics,
     end_offsets,
@@ -258,8 +261,8 @@ class Bench:
         count = sum(ends.values())
         children = self.start_services(name, instances, guarantee, input_topic, extra_env)
         try:
-            startup = [child.wait_ready() for child in children]
-            window_start = max(child.ready_at or 0.0 for child in children)
+            window_start = await_group(children, PARTITIONS)
+            startup = [(child.ready_at or 0.0) - child.started_at for child in children]
             broker_cpu = cpu_seconds(self.broker.pid)
             done = wait_until_consumed(
                 self.bootstrap, f"bench-{name}", input_topic, ends, 600, children

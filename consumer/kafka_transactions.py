@@ -66,8 +66,14 @@ class TransactionalSink:
         producer = self._producer if self._producer is not None else self._new_producer()
         try:
             producer.begin_transaction()
-            for out in outputs:
-                producer.send(out.topic, key=out.key, value=out.value)
+            sent = [producer.send(out.topic, key=out.key, value=out.value) for out in outputs]
+            # Every record must be written before the offsets join the transaction. kafka-python
+            # 3.0.12 answers some produce errors (INVALID_PRODUCER_EPOCH) by bumping the epoch
+            # on its own: the failed records drop out of the transaction, yet its commit, and the
+            # offsets with it, still succeed. Checking each record first turns that into an abort.
+            producer.flush(timeout=self._timeout)
+            for future in sent:
+                future.get(timeout=0)
             producer.send_offsets_to_transaction(
                 kafka_offsets(position.next), self._consumer.group_metadata()
             )
@@ -137,10 +143,15 @@ class TransactionalSink:
             self._close(producer)
 
     def _close(self, producer: KafkaProducer) -> None:
+        # At once if it can (nothing unsent): a graceful close would still send the requests it
+        # has queued, and an epoch bump among them would fence the producer replacing this one.
         try:
-            producer.close(timeout=self._timeout)
-        except KafkaError as exc:
-            log.warning("closing a discarded producer failed", extra={"error": repr(exc)})
+            producer.close(timeout=0)
+        except KafkaError:
+            try:
+                producer.close(timeout=self._timeout)
+            except KafkaError as exc:
+                log.warning("closing a discarded producer failed", extra={"error": repr(exc)})
 
     def close(self) -> None:
         if self._producer is not None:

@@ -200,7 +200,8 @@ def test_a_fenced_producer_is_replaced_and_its_batch_done_again(
         reader.drain()
         _assert_exactly_once("fenced producer", topics, keys, reader)
     replaced = [line for line in service.log_lines() if line.get("logger") == _SINK_LOGGER]
-    assert any("ProducerFencedError" in str(line) for line in replaced), service.log()
+    fenced_errors = ("ProducerFencedError", "InvalidProducerEpochError")
+    assert any(error in str(line) for line in replaced for error in fenced_errors), service.log()
     assert "new transactional producer ready" in [line["msg"] for line in replaced]
 
 

@@ -41,14 +41,29 @@ class Metrics:
         self.transactions_aborted = Counter()
 
 
+class Sent:
+    """A record's future: `get` raises the produce error, as kafka-python's does."""
+
+    def __init__(self, error: KafkaError | None) -> None:
+        self.error = error
+
+    def get(self, timeout: float | None = None) -> None:
+        if self.error is not None:
+            raise self.error
+
+
 class Producer:
-    """Fails `commit_transaction` (or `abort_transaction`) with the errors it is given, in turn."""
+    """Fails `commit_transaction` (or `abort_transaction`, or a record) with the given errors."""
 
     def __init__(
-        self, commit_errors: list[KafkaError] | None = None, abort_error: KafkaError | None = None
+        self,
+        commit_errors: list[KafkaError] | None = None,
+        abort_error: KafkaError | None = None,
+        record_error: KafkaError | None = None,
     ) -> None:
         self.commit_errors = list(commit_errors or [])
         self.abort_error = abort_error
+        self.record_error = record_error
         self.calls: list[str] = []
         self.sent: list[tuple[str, bytes | None, bytes]] = []
 
@@ -58,8 +73,13 @@ class Producer:
     def begin_transaction(self) -> None:
         self.calls.append("begin")
 
-    def send(self, topic: str, key: bytes | None, value: bytes) -> None:
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Sent:
         self.sent.append((topic, key, value))
+        error, self.record_error = self.record_error, None
+        return Sent(error)
+
+    def flush(self, timeout: float | None = None) -> None:
+        self.calls.append("flush")
 
     def send_offsets_to_transaction(self, offsets: Any, group_metadata: Any) -> None:
         self.calls.append("offsets")
@@ -143,8 +163,20 @@ def test_a_fenced_producer_is_replaced_by_a_new_one_for_the_next_attempt() -> No
     assert consumer.seeks == [(RAW, 10)]
 
     sink.deliver(_outputs(), POSITION)
-    assert fresh.calls == ["init", "begin", "offsets", "commit"]
+    assert fresh.calls == ["init", "begin", "flush", "offsets", "commit"]
     assert metrics.transactions_committed.value == 1
+
+
+def test_a_failed_record_aborts_before_the_offsets_join_the_transaction() -> None:
+    """kafka-python may drop a failed record from a transaction and still commit it."""
+    producer = Producer(record_error=KafkaError("record lost in an epoch bump"))
+    consumer = Consumer()
+    sink, metrics = _sink(producer, renew=pytest.fail, consumer=consumer)
+    with pytest.raises(BatchAbortedError):
+        sink.deliver(_outputs(), POSITION)
+    assert producer.calls == ["init", "begin", "flush", "abort"]
+    assert consumer.seeks == [(RAW, 10)]
+    assert metrics.transactions_committed.value == 0
 
 
 def test_a_producer_that_cannot_abort_is_replaced() -> None:
