@@ -37,7 +37,8 @@ _SENTINEL_ID: Final = -2
 
 
 def _raw_tokens(texts: Sequence[str]) -> list[bytes]:
-    joined = _JOIN.join(texts)
+    # A sentinel byte inside a text would start a phantom row and shift every row after it.
+    joined = _JOIN.join(text.replace("\x01", " ") for text in texts)
     for old, new in _FOLD:
         joined = joined.replace(old, new)
     return joined.lower().encode("utf-8", "replace").translate(_TABLE).split()

@@ -15,7 +15,9 @@ whatever the old one left open, and the batch is processed again like any other 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import (
@@ -71,9 +73,7 @@ class TransactionalSink:
             # 3.0.12 answers some produce errors (INVALID_PRODUCER_EPOCH) by bumping the epoch
             # on its own: the failed records drop out of the transaction, yet its commit, and the
             # offsets with it, still succeed. Checking each record first turns that into an abort.
-            producer.flush(timeout=self._timeout)
-            for future in sent:
-                future.get(timeout=0)
+            self._await_all(producer, sent)
             producer.send_offsets_to_transaction(
                 kafka_offsets(position.next), self._consumer.group_metadata()
             )
@@ -90,6 +90,18 @@ class TransactionalSink:
             raise BatchAbortedError(f"transaction aborted: {exc!r}") from exc
         self._aborts_in_a_row = 0
         self._metrics.transactions_committed.inc()
+
+    def _await_all(self, producer: KafkaProducer, sent: Sequence[Any]) -> None:
+        """Send now and wait for every record's acknowledgement; raise the first failure."""
+        deadline = time.monotonic() + self._timeout
+        try:
+            producer.flush(timeout=self._timeout)
+        except KafkaError as exc:
+            # kafka-python's flush trips over a batch it split because the broker found it too
+            # large ("Future not done"); each record's own future still tells the truth.
+            log.debug("flush failed; waiting on each record", extra={"error": repr(exc)})
+        for future in sent:
+            future.get(timeout=max(deadline - time.monotonic(), 0.0))
 
     def _abort_and_rewind(self, position: BatchPosition, cause: KafkaError) -> None:
         self._metrics.transactions_aborted.inc()

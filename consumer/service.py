@@ -133,6 +133,10 @@ def serve(settings: Settings) -> int:
     except DetenteError as exc:
         log.error("stopping on a non-retriable error: %s", exc, exc_info=True)
         return EXIT_FATAL
+    except Exception as exc:
+        # A bug, not bad input (that is a dead letter): stop loudly, with a log line to alert on.
+        log.exception("stopping on an unexpected error: %s", exc)
+        return EXIT_FATAL
     finally:
         ops.stop()
     log.info("detente stopped cleanly")

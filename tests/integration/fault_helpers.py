@@ -193,15 +193,6 @@ class DeliveryCount:
             f" unexpected={len(self.unexpected)}"
         )
 
-    @property
-    def exactly_once(self) -> bool:
-        return (
-            not self.lost
-            and not self.duplicated
-            and not self.unexpected
-            and self.tagged + self.dead_lettered == self.published
-        )
-
 
 def delivery_count(
     published: Collection[bytes], reader: ResultReader, tagged_topic: str, dlq_topic: str

@@ -63,3 +63,10 @@ def test_tfidf_rows_have_unit_length() -> None:
     x = tfidf(counts, fit_idf(counts))
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     assert np.allclose(norms[norms > 0], 1.0)
+
+
+def test_control_bytes_in_a_text_do_not_shift_the_rows_of_later_texts() -> None:
+    # The batch is tokenised around a \x01 sentinel; a text carrying one must not add a row.
+    tokens, rows = tokenise(["first,\x01,text", "second text"])
+    assert tokens == [b"first", b"text", b"second", b"text"]
+    assert rows.tolist() == [0, 0, 1, 1]

@@ -16,6 +16,7 @@ from kafka.errors import (
     KafkaTimeoutError,
     ProducerFencedError,
     TopicAuthorizationFailedError,
+    UnknownError,
 )
 
 from consumer.errors import BatchAbortedError, DeliveryError, RetriableDeliveryError
@@ -60,10 +61,12 @@ class Producer:
         commit_errors: list[KafkaError] | None = None,
         abort_error: KafkaError | None = None,
         record_error: KafkaError | None = None,
+        flush_error: KafkaError | None = None,
     ) -> None:
         self.commit_errors = list(commit_errors or [])
         self.abort_error = abort_error
         self.record_error = record_error
+        self.flush_error = flush_error
         self.calls: list[str] = []
         self.sent: list[tuple[str, bytes | None, bytes]] = []
 
@@ -80,6 +83,8 @@ class Producer:
 
     def flush(self, timeout: float | None = None) -> None:
         self.calls.append("flush")
+        if self.flush_error is not None:
+            raise self.flush_error
 
     def send_offsets_to_transaction(self, offsets: Any, group_metadata: Any) -> None:
         self.calls.append("offsets")
@@ -177,6 +182,14 @@ def test_a_failed_record_aborts_before_the_offsets_join_the_transaction() -> Non
     assert producer.calls == ["init", "begin", "flush", "abort"]
     assert consumer.seeks == [(RAW, 10)]
     assert metrics.transactions_committed.value == 0
+
+
+def test_a_flush_that_trips_over_a_split_batch_is_not_a_failure() -> None:
+    producer = Producer(flush_error=UnknownError("Future not done"))
+    sink, metrics = _sink(producer, renew=pytest.fail)
+    sink.deliver(_outputs(), POSITION)
+    assert producer.calls[-2:] == ["offsets", "commit"]
+    assert metrics.transactions_committed.value == 1
 
 
 def test_a_producer_that_cannot_abort_is_replaced() -> None:
