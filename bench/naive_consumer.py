@@ -22,8 +22,8 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.structs import OffsetAndMetadata
 
 from classifier.artifact import load_classifier
+from consumer.kafka_io import inbound_record
 from consumer.pipeline import process_batch
-from consumer.records import InboundRecord
 from consumer.service import pipeline_config
 from consumer.settings import Settings
 
@@ -56,15 +56,7 @@ def main() -> int:
         while not stop.is_set():
             for partition, messages in consumer.poll(timeout_ms=100, max_records=1).items():
                 for message in messages:
-                    record = InboundRecord(
-                        topic=message.topic,
-                        partition=message.partition,
-                        offset=message.offset,
-                        key=message.key,
-                        value=message.value,
-                        timestamp_ms=message.timestamp,
-                    )
-                    (out,) = process_batch([record], model, config)
+                    (out,) = process_batch([inbound_record(message)], model, config)
                     producer.send(out.topic, key=out.key, value=out.value).get(timeout=30)
                     consumer.commit({partition: OffsetAndMetadata(message.offset + 1, "", -1)})
     finally:

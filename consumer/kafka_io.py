@@ -40,6 +40,7 @@ __all__ = [
     "connection_options",
     "delivery_error",
     "ensure_topics",
+    "inbound_record",
     "kafka_offsets",
     "new_producer",
 ]
@@ -233,18 +234,7 @@ class KafkaSource:
         for partition, messages in batches.items():
             self._next_offset[partition] = messages[-1].offset + 1
         self._report_lag()
-        return [
-            InboundRecord(
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-                value=message.value,
-                timestamp_ms=message.timestamp,
-            )
-            for messages in batches.values()
-            for message in messages
-        ]
+        return [inbound_record(message) for messages in batches.values() for message in messages]
 
     def _report_lag(self) -> None:
         # The high watermark comes with every fetch response, so this asks the broker nothing.
@@ -276,6 +266,18 @@ def _has_broker_connection(consumer: KafkaConsumer) -> bool:
     except RuntimeError:  # its IO thread added a metric while we read them: ask again next time
         return False
     return bool(client_metrics.get("connection-count", 0) > 0)
+
+
+def inbound_record(message: Any) -> InboundRecord:
+    """A kafka-python `ConsumerRecord` as our plain value."""
+    return InboundRecord(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        timestamp_ms=message.timestamp,
+    )
 
 
 def kafka_offsets(next_offsets: Mapping[tuple[str, int], int]) -> dict[Any, Any]:
