@@ -31,7 +31,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from classifier.artifact import ARTIFACT_NAME, load_classifier  # noqa: E402
+from classifier.artifact import ARTIFACT_NAME, WEIGHTS_NAME, load_classifier  # noqa: E402
 from classifier.prediction import ArticleText  # noqa: E402
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -167,6 +167,7 @@ def run(model_dir: Path, n_articles: int, repeats: int) -> dict[str, Any]:
         "cold_start_seconds_imports_and_load": round(_cold_start(model_dir), 3),
         "artifact_bytes": artifact.stat().st_size,
         "artifact_mb": round(artifact.stat().st_size / 1e6, 2),
+        "serving_weights_mb": round((model_dir / WEIGHTS_NAME).stat().st_size / 1e6, 2),
     }
 
 

@@ -325,6 +325,7 @@ class Bench:
         from its input record's timestamp to the moment a read_committed reader here got it."""
         name = LATENCY_RUNS[guarantee]
         raw = f"{name}.raw"
+        rate = round(rate, 1)  # the producer is told this rounded rate: both count alike
         (child,) = self.start_services(name, 1, guarantee, input_topic=raw)
         try:
             startup = child.wait_ready()

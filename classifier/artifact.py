@@ -1,10 +1,14 @@
-"""Save and load the tagger: a skops file plus `metadata.json`, checked before anything runs.
+"""Save and load the tagger: a skops file, its serving weights and `metadata.json`, all checked.
 
-Loading never unpickles: skops rebuilds objects from a JSON schema, and before it does we walk
-that schema and refuse any type outside `TRUSTED_TYPES` (skops' own default list trusts every
-scikit-learn estimator, which is wider than this artifact needs). The metadata is checked first:
-label sets, scikit-learn major.minor and the artifact's SHA-256 must match, or loading fails
-with `ArtifactError` naming the mismatch.
+The skops file holds the fitted scikit-learn estimators: the model of record. Loading it never
+unpickles: skops rebuilds objects from a JSON schema, and before it does we walk that schema and
+refuse any type outside `TRUSTED_TYPES` (skops' own default list trusts every scikit-learn
+estimator, which is wider than this artifact needs). The service loads the serving weights
+instead (`classifier.serving_weights`: the same coefficients as a NumPy archive read without
+pickle), which keeps scikit-learn and skops, and their 1.5-2 s of imports, out of its start.
+Either way the metadata is checked first: label sets and the file's SHA-256 must match (and, for
+the skops file, scikit-learn's major.minor), or loading fails with `ArtifactError` naming the
+mismatch.
 
     ArtifactError                 root: the model directory cannot be used
      +-- ArtifactMismatchError    metadata disagrees with this code or environment
@@ -17,17 +21,21 @@ import hashlib
 import json
 import zipfile
 from collections.abc import Iterator, Mapping
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
-import sklearn
-import skops.io as sio
-from sklearn.linear_model import LogisticRegression, Ridge
 
 from classifier.features import Vocabulary
 from classifier.model import DetenteTagger, TaggerParts
 from classifier.prediction import ModelInfo
+from classifier.serving_weights import (
+    WEIGHTS_FORMAT_VERSION,
+    WeightsError,
+    load_weights,
+    save_weights,
+)
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
 
 __all__ = [
@@ -35,8 +43,10 @@ __all__ = [
     "FORMAT_VERSION",
     "METADATA_NAME",
     "TRUSTED_TYPES",
+    "WEIGHTS_NAME",
     "ArtifactError",
     "ArtifactMismatchError",
+    "ArtifactSource",
     "UntrustedArtifactError",
     "load_classifier",
     "read_metadata",
@@ -46,6 +56,7 @@ __all__ = [
 
 ARTIFACT_NAME: Final = "detente-tagger.skops"
 METADATA_NAME: Final = "metadata.json"
+WEIGHTS_NAME: Final = "detente-tagger.npz"
 FORMAT_VERSION: Final = 2  # 2: two magnitude regressors replace one score regressor
 
 # Every type the artifact may contain, as "module.Class". Anything else is refused.
@@ -66,12 +77,12 @@ TRUSTED_TYPES: Final = (
     "sklearn.linear_model._ridge.Ridge",
 )
 
-_PART_TYPES: Final[Mapping[str, type]] = {
-    "sentence_tone": LogisticRegression,
-    "magnitude_escalation": Ridge,
-    "magnitude_deescalation": Ridge,
-    "doc_tone": LogisticRegression,
-    "stacker": LogisticRegression,
+_PART_TYPES: Final[Mapping[str, str]] = {
+    "sentence_tone": "LogisticRegression",
+    "magnitude_escalation": "Ridge",
+    "magnitude_deescalation": "Ridge",
+    "doc_tone": "LogisticRegression",
+    "stacker": "LogisticRegression",
 }
 _ARRAYS: Final = (
     "vocab_unigrams",
@@ -122,23 +133,32 @@ def save_tagger(parts: TaggerParts, metadata: Mapping[str, Any], out_dir: Path) 
         "topic_thresholds": parts.topic_thresholds,
         **{name: getattr(parts, name) for name in _PART_TYPES},
     }
+    import skops.io as sio  # training only: see the module docstring for why not at the top
+
     artifact = out_dir / ARTIFACT_NAME
     sio.dump(payload, artifact, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+    weights = out_dir / WEIGHTS_NAME
+    save_weights(parts, weights)
     meta = {
         **metadata,
-        "artifact": {
-            "file": ARTIFACT_NAME,
-            "sha256": sha256_file(artifact),
-            "bytes": artifact.stat().st_size,
-            "format_version": FORMAT_VERSION,
-        },
+        "artifact": _file_entry(artifact, FORMAT_VERSION),
+        "serving_weights": _file_entry(weights, WEIGHTS_FORMAT_VERSION),
         "tone_labels": list(TONE_LABELS),
         "topic_labels": list(TOPIC_LABELS),
-        "sklearn_version": sklearn.__version__,
+        "sklearn_version": version("scikit-learn"),
     }
     meta_path = out_dir / METADATA_NAME
     meta_path.write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return meta_path
+
+
+def _file_entry(path: Path, format_version: int) -> dict[str, Any]:
+    return {
+        "file": path.name,
+        "sha256": sha256_file(path),
+        "bytes": path.stat().st_size,
+        "format_version": format_version,
+    }
 
 
 def read_metadata(model_dir: Path) -> dict[str, Any]:
@@ -152,7 +172,7 @@ def read_metadata(model_dir: Path) -> dict[str, Any]:
     return meta
 
 
-def _check_metadata(meta: Mapping[str, Any], artifact: Path) -> None:
+def _check_labels(meta: Mapping[str, Any]) -> None:
     if tuple(meta.get("tone_labels", ())) != TONE_LABELS:
         raise ArtifactMismatchError(
             f"tone labels {meta.get('tone_labels')} != this code's {list(TONE_LABELS)}"
@@ -161,15 +181,25 @@ def _check_metadata(meta: Mapping[str, Any], artifact: Path) -> None:
         raise ArtifactMismatchError(
             f"topic labels {meta.get('topic_labels')} != this code's {list(TOPIC_LABELS)}"
         )
-    trained = str(meta.get("sklearn_version", "?"))
-    if _major_minor(trained) != _major_minor(sklearn.__version__):
+
+
+def _checked_file(meta: Mapping[str, Any], model_dir: Path, entry: str, default: str) -> Path:
+    """The file `meta[entry]` names, present and matching its SHA-256."""
+    path = model_dir / str(meta.get(entry, {}).get("file", default))
+    if not path.is_file():
+        raise ArtifactError(f"{entry} {path} is missing")
+    if meta.get(entry, {}).get("sha256") != sha256_file(path):
+        raise ArtifactMismatchError(f"{path.name} does not match the SHA-256 in metadata")
+    return path
+
+
+def _check_sklearn_version(meta: Mapping[str, Any]) -> None:
+    trained, running = str(meta.get("sklearn_version", "?")), version("scikit-learn")
+    if _major_minor(trained) != _major_minor(running):
         raise ArtifactMismatchError(
-            f"model trained with scikit-learn {trained}, running {sklearn.__version__}: "
+            f"model trained with scikit-learn {trained}, running {running}: "
             "retrain or install the matching major.minor version"
         )
-    expected = meta.get("artifact", {}).get("sha256")
-    if expected != sha256_file(artifact):
-        raise ArtifactMismatchError(f"{artifact.name} does not match the SHA-256 in metadata")
 
 
 def _schema_types(node: Any) -> Iterator[str]:
@@ -185,6 +215,8 @@ def _schema_types(node: Any) -> Iterator[str]:
 
 def audit_types(artifact: Path) -> set[str]:
     """Every type named in the artifact's schema (read as JSON, nothing is instantiated)."""
+    import skops.io as sio
+
     try:
         with zipfile.ZipFile(artifact) as archive:
             schema = json.loads(archive.read("schema.json"))
@@ -197,8 +229,8 @@ def _parts_from(payload: Mapping[str, Any]) -> TaggerParts:
     if payload.get("format_version") != FORMAT_VERSION:
         raise ArtifactMismatchError(f"artifact format {payload.get('format_version')} unsupported")
     for name, kind in _PART_TYPES.items():
-        if not isinstance(payload.get(name), kind):
-            raise ArtifactError(f"artifact part {name!r} is not a {kind.__name__}")
+        if type(payload.get(name)).__name__ != kind:
+            raise ArtifactError(f"artifact part {name!r} is not a {kind}")
     for name in _ARRAYS:
         if not isinstance(payload.get(name), np.ndarray):
             raise ArtifactError(f"artifact part {name!r} is not an array")
@@ -216,13 +248,11 @@ def _parts_from(payload: Mapping[str, Any]) -> TaggerParts:
     )
 
 
-def load_classifier(model_dir: Path) -> DetenteTagger:
-    """Load and verify the tagger in model_dir; raises ArtifactError (or a subclass) on failure."""
-    meta = read_metadata(model_dir)
-    artifact = model_dir / str(meta.get("artifact", {}).get("file", ARTIFACT_NAME))
-    if not artifact.is_file():
-        raise ArtifactError(f"artifact {artifact} is missing")
-    _check_metadata(meta, artifact)
+def _load_skops_parts(meta: Mapping[str, Any], model_dir: Path) -> TaggerParts:
+    import skops.io as sio  # heavy (imports all of scikit-learn); only this path needs it
+
+    artifact = _checked_file(meta, model_dir, "artifact", ARTIFACT_NAME)
+    _check_sklearn_version(meta)
     unexpected = sorted(audit_types(artifact) - set(TRUSTED_TYPES))
     if unexpected:
         raise UntrustedArtifactError(f"{artifact.name} contains untrusted types: {unexpected}")
@@ -232,7 +262,32 @@ def load_classifier(model_dir: Path) -> DetenteTagger:
         raise ArtifactError(f"could not load {artifact.name}: {exc}") from exc
     if not isinstance(payload, dict):
         raise ArtifactError(f"{artifact.name} does not hold a dict of model parts")
+    return _parts_from(payload)
+
+
+def _load_serving_parts(meta: Mapping[str, Any], model_dir: Path) -> TaggerParts:
+    weights = _checked_file(meta, model_dir, "serving_weights", WEIGHTS_NAME)
+    try:
+        return load_weights(weights)
+    except WeightsError as exc:
+        raise ArtifactError(str(exc)) from exc
+
+
+ArtifactSource = Literal["serving", "skops"]
+
+
+def load_classifier(model_dir: Path, source: ArtifactSource = "serving") -> DetenteTagger:
+    """Load and verify the tagger in model_dir; raises ArtifactError (or a subclass) on failure.
+
+    `serving` (the default, what the service runs) reads the NumPy serving weights; `skops`
+    reads the fitted scikit-learn estimators, the model of record, with the same results."""
+    meta = read_metadata(model_dir)
+    _check_labels(meta)
+    if source == "skops":
+        parts = _load_skops_parts(meta, model_dir)
+    else:
+        parts = _load_serving_parts(meta, model_dir)
     info = ModelInfo(
         name=str(meta.get("name", "detente-tagger")), version=str(meta.get("version", "0"))
     )
-    return DetenteTagger(_parts_from(payload), info)
+    return DetenteTagger(parts, info)

@@ -1,8 +1,9 @@
 """The article tagger: sentence tone + document tone -> stacked article tone, topics, evidence.
 
-`DetenteTagger` satisfies `ArticleClassifier`. All the learned state lives in `TaggerParts`
-(plain scikit-learn estimators and arrays, which is what the artifact stores); inference is a
-fixed sequence of batch array operations, then one small loop that builds the frozen values.
+`DetenteTagger` satisfies `ArticleClassifier`. All the learned state lives in `TaggerParts`:
+arrays, and linear models that are scikit-learn estimators when just trained and their array
+twins (`classifier.linear`) when loaded for serving. Inference is a fixed sequence of batch
+array operations, then one small loop that builds the frozen values.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.linear_model import LogisticRegression, Ridge
 
 from classifier.aggregation import (
     DE,
@@ -27,6 +27,7 @@ from classifier.aggregation import (
 )
 from classifier.article_features import ArticleBatch, featurise
 from classifier.features import Vocabulary
+from classifier.linear import ProbabilisticClassifier, Regressor
 from classifier.prediction import ArticleText, Evidence, ModelInfo, Prediction, Tone, TopicScore
 from classifier.taxonomy import GOLDSTEIN_MAX, OTHER, TONE_LABELS, TOPIC_LABELS
 
@@ -65,11 +66,11 @@ COVER_MIN_PROBABILITY: Final = 0.75
 class TaggerParts:
     vocab: Vocabulary
     idf: FloatArray
-    sentence_tone: LogisticRegression
-    magnitude_escalation: Ridge  # |Goldstein score| of a sentence, were it escalation
-    magnitude_deescalation: Ridge  # ... were it de-escalation
-    doc_tone: LogisticRegression
-    stacker: LogisticRegression
+    sentence_tone: ProbabilisticClassifier
+    magnitude_escalation: Regressor  # |Goldstein score| of a sentence, were it escalation
+    magnitude_deescalation: Regressor  # ... were it de-escalation
+    doc_tone: ProbabilisticClassifier
+    stacker: ProbabilisticClassifier
     topic_coef: npt.NDArray[np.float32]  # (n_features, n_topics)
     topic_intercept: FloatArray  # (n_topics,)
     topic_thresholds: FloatArray  # (n_topics,)
@@ -88,7 +89,7 @@ class BatchScores:
     topic_cover: FloatArray  # (n_articles, n_topics), best substantive sentence
 
 
-def proba_in_tone_order(model: LogisticRegression, x: object) -> FloatArray:
+def proba_in_tone_order(model: ProbabilisticClassifier, x: object) -> FloatArray:
     """Probabilities in TONE_LABELS column order whatever order the model learnt them in."""
     n_rows = int(x.shape[0])  # type: ignore[attr-defined]
     if n_rows == 0:  # scikit-learn refuses empty input; an empty batch has no sentences

@@ -28,6 +28,7 @@ from classifier.dev_report import dev_report
 from classifier.fitting import Progress, TrainConfig, fit_tagger
 from classifier.model import DetenteTagger
 from classifier.prediction import ModelInfo
+from classifier.serving_weights import serving_parts
 from classifier.sources import files_read
 
 __all__ = ["MODEL_NAME", "MODEL_VERSION", "TrainConfig", "fit_tagger", "main", "train"]
@@ -77,7 +78,8 @@ def _train(
         progress(f"WARNING: sets absent and skipped: {', '.join(corpus.missing)}")
     progress(f"corpus: {len(corpus.train)} train / {len(corpus.dev)} dev examples after de-dup")
     parts = fit_tagger(corpus, cfg, progress)
-    tagger = DetenteTagger(parts, ModelInfo(MODEL_NAME, MODEL_VERSION))
+    # Evaluated as served: through the array twins of the estimators (classifier/linear.py).
+    tagger = DetenteTagger(serving_parts(parts), ModelInfo(MODEL_NAME, MODEL_VERSION))
     progress("evaluating on dev")
     seed_dir = data_dir.parent / "seed"
     report = dev_report(
