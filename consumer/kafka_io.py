@@ -228,6 +228,15 @@ class KafkaSource:
 
     def poll(self, max_records: int, timeout_ms: int) -> list[InboundRecord]:
         batches = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        polled = sum(len(messages) for messages in batches.values())
+        if 0 < polled < max_records:
+            # kafka-python answers a poll from the fetch it sent during the previous poll, so
+            # under steady traffic those records waited a whole batch's processing time in our
+            # socket. The fetch this poll just sent brings what arrived since within a round
+            # trip: taking it now, while the batch has room, cut that wait (bench/).
+            fresh = self._consumer.poll(timeout_ms=_TOP_UP_MS, max_records=max_records - polled)
+            for partition, messages in fresh.items():
+                batches[partition] = [*batches.get(partition, []), *messages]
         self._last_poll = time.monotonic()
         if self._last_poll - self._last_connected >= 1.0 and _has_broker_connection(self._consumer):
             self._last_connected = self._last_poll
@@ -253,6 +262,10 @@ class KafkaSource:
     def close(self) -> None:
         self._consumer.close(autocommit=False)
 
+
+# How long a poll that returned records waits for the fresher ones its own fetch brings: a
+# loopback or LAN round trip, short enough to cost little when nothing more has arrived.
+_TOP_UP_MS = 5
 
 # A broker connection must have been seen this recently for `/readyz` (reconnects take a moment).
 _BROKER_GRACE_S = 10.0
