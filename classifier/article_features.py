@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from classifier.cues import N_CUE_FEATURES
 from classifier.features import Vocabulary, count_matrix, tfidf
 from classifier.prediction import ArticleText
 from classifier.text import split_sentences
@@ -78,6 +79,6 @@ def featurise(
         position=position,
         starts=starts,
         substantive=substantive,
-        sentence_x=tfidf(counts, idf),
-        doc_x=tfidf(sp.csr_matrix(assign @ counts), idf),
+        sentence_x=tfidf(counts, idf, unscaled_tail=N_CUE_FEATURES),
+        doc_x=tfidf(sp.csr_matrix(assign @ counts), idf, unscaled_tail=N_CUE_FEATURES),
     )

@@ -57,7 +57,7 @@ __all__ = [
 ARTIFACT_NAME: Final = "detente-tagger.skops"
 METADATA_NAME: Final = "metadata.json"
 WEIGHTS_NAME: Final = "detente-tagger.npz"
-FORMAT_VERSION: Final = 2  # 2: two magnitude regressors replace one score regressor
+FORMAT_VERSION: Final = 3  # 2: two magnitude regressors; 3: event-cue feature columns
 
 # Every type the artifact may contain, as "module.Class". Anything else is refused.
 TRUSTED_TYPES: Final = (
