@@ -34,7 +34,7 @@ from classifier.sources import files_read
 __all__ = ["MODEL_NAME", "MODEL_VERSION", "TrainConfig", "fit_tagger", "main", "train"]
 
 MODEL_NAME: Final = "detente-tagger"
-MODEL_VERSION: Final = "1.0.0"
+MODEL_VERSION: Final = "1.1.0"
 
 
 def _provenance(data_dir: Path) -> dict[str, Any]:
