@@ -204,6 +204,12 @@ class DetenteTagger:
         p_doc = proba_in_tone_order(parts.doc_tone, batch.doc_x)
         feats = article_features(p_sent, sent_score, batch.position, batch.starts, p_doc)
         tone_proba = proba_in_tone_order(parts.stacker, feats)
+        # A one-sentence text (a headline alone, a brief, one quoted sentence) has no article
+        # structure to weigh: the sentence model, fitted on such texts, reads it better than the
+        # stacker fitted for articles (dev: ConfliBERT polarity 0.818 -> 0.854, 3-class dev
+        # sentences 0.861 -> 0.864, calibration error 0.021 -> 0.017; articles unchanged).
+        single = np.flatnonzero(np.diff(batch.starts) == 1)
+        tone_proba[single] = p_sent[batch.starts[single]]
         # Article magnitude: the regressor's size on the sentences that lean each way.
         w = position_weights(batch.position)
         mags = []

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from classifier.model import MAX_EVIDENCE, choose_topics, pick_topics
+from classifier.model import MAX_EVIDENCE, DetenteTagger, choose_topics, pick_topics
 from classifier.prediction import ArticleClassifier, ArticleText, Prediction
 from classifier.taxonomy import GOLDSTEIN_MAX, GOLDSTEIN_MIN, OTHER, TONE_LABELS, TOPIC_LABELS
 
@@ -135,3 +135,18 @@ def test_pick_topics_compares_each_topic_with_its_own_threshold() -> None:
     proba[0], thresholds[0] = 0.9, 0.85  # higher probability, barely over its threshold
     proba[1], thresholds[1] = 0.6, 0.2  # lower probability, far over its threshold
     assert pick_topics(proba, thresholds) == [1, 0]
+
+
+def test_a_one_sentence_text_takes_the_sentence_models_tone(tagger: ArticleClassifier) -> None:
+    # Single sentences are read by the sentence model, articles by the stacker over all models.
+    assert isinstance(tagger, DetenteTagger)
+    texts = [
+        ArticleText("", "Rebels demanded a truce after the army suspended military aid."),
+        ARTICLES[2],
+    ]
+    scores = tagger.score_batch(texts)
+    sentence_row = int(scores.batch.starts[0])
+    assert scores.tone_proba[0] == pytest.approx(scores.p_sent[sentence_row])
+    # A headline and a body sentence are two rows: the stacker decides, not one sentence.
+    assert int(np.diff(scores.batch.starts)[1]) == 2
+    assert scores.tone_proba[1] != pytest.approx(scores.p_sent[int(scores.batch.starts[1])])
