@@ -1,11 +1,10 @@
 """Fitted linear models as plain arrays: all that inference needs of scikit-learn's estimators.
 
 Training fits scikit-learn's LogisticRegression and Ridge; the service scores with these
-array twins instead. Importing scikit-learn (and skops, which enumerates every estimator on
-import) costs 1.5-2 s of a cold start and ~60 MB of memory, and each fitted estimator's
-`predict_proba` re-validates its input, a fixed ~1 ms a call that dominates small batches. The
-twins compute the same functions (multinomial softmax, or the logistic for two classes, and
-an affine map), which `tests/unit/test_classifier_linear.py` checks against scikit-learn.
+array twins instead, because importing scikit-learn (and skops, which enumerates every estimator
+on import) cost 1.5-2 s of a cold start and ~90 MB of memory. The twins compute the same
+functions (multinomial softmax, or the logistic for two classes, and an affine map), which
+`tests/unit/test_classifier_linear.py` checks against scikit-learn.
 """
 
 from __future__ import annotations
