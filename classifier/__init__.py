@@ -8,10 +8,9 @@ protocol) and `classifier.artifact.load_classifier`. Modules by concern:
     article_features, aggregation, model
                                 batch featurisation; sentence -> article features; the tagger
     artifact                    skops save/load with an explicit trusted-type list
-    label_mapping, sources, corpus
-                                source label -> tone/topics; readers; de-dup, caps, split
-    fitting, thresholds, training
-                                fit all parts; topic thresholds; `python -m classifier.training`
-    metrics, evaluation, dev_report, baseline, seed_articles
-                                metrics; `evaluate_file`; dev report and TF-IDF+LR baseline
+    training/                   everything that makes and judges a model (the service never
+                                imports it): label_mapping, sources, corpus (readers, de-dup,
+                                caps, split); fitting, thresholds, run (`python -m
+                                classifier.training`); metrics, evaluation, dev_report,
+                                baseline, seed_articles (reports and the TF-IDF+LR baseline)
 """

@@ -104,7 +104,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from classifier.artifact import load_classifier
-    from classifier.evaluation import evaluate_file
+    from classifier.training.evaluation import evaluate_file
 
     metrics = evaluate_file(args.data, load_classifier(args.model_dir))
     print(json.dumps(metrics, indent=2))

@@ -26,11 +26,11 @@ from classifier.artifact import (
     save_tagger,
     sha256_file,
 )
-from classifier.corpus import Corpus
 from classifier.model import TaggerParts
 from classifier.prediction import ArticleText
-from classifier.sources import Example
 from classifier.training import TrainConfig, fit_tagger
+from classifier.training.corpus import Corpus
+from classifier.training.sources import Example
 
 _ROOT = Path(__file__).resolve().parents[2]
 

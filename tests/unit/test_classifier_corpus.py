@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from classifier.corpus import build_corpus, deduplicate, sentence_view, split_examples
-from classifier.sources import READERS, Example
+from classifier.training.corpus import build_corpus, deduplicate, sentence_view, split_examples
+from classifier.training.sources import READERS, Example
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from classifier.artifact import load_classifier
-from classifier.evaluation import EvaluationInputError, evaluate_file, read_labelled
 from classifier.prediction import (
     ArticleText,
     Evidence,
@@ -20,6 +19,7 @@ from classifier.prediction import (
     TopicScore,
 )
 from classifier.training import TrainConfig, train
+from classifier.training.evaluation import EvaluationInputError, evaluate_file, read_labelled
 
 
 class KeywordFake:
@@ -134,14 +134,14 @@ def test_train_writes_a_loadable_model_with_metadata(tmp_path: Path) -> None:
 
 
 def test_train_refuses_a_data_dir_missing_sets_unless_told(tmp_path: Path) -> None:
-    from classifier.corpus import MissingSetError
+    from classifier.training.corpus import MissingSetError
 
     with pytest.raises(MissingSetError, match="conflibert_cameo"):
         train(tmp_path, tmp_path / "model", lambda _: None, TrainConfig(folds=2))
 
 
 def test_metrics_of_empty_inputs_are_empty_not_errors() -> None:
-    from classifier.metrics import polarity_f1, tone_metrics, topic_metrics
+    from classifier.training.metrics import polarity_f1, tone_metrics, topic_metrics
 
     assert tone_metrics([], [])["n"] == 0
     assert polarity_f1(["neutral"], ["neutral"]) is None

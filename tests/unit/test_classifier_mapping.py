@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from classifier import label_mapping as lm
 from classifier.taxonomy import GOLDSTEIN_MAX, GOLDSTEIN_MIN, OTHER, TONE_LABELS, TOPIC_LABELS
+from classifier.training import label_mapping as lm
 
 
 def _all_targets() -> Iterator[tuple[str, lm.Target]]:
@@ -139,7 +139,7 @@ def test_disaster_messages_rules() -> None:
 def test_thresholds_ignore_rows_whose_label_is_unknown() -> None:
     import numpy as np
 
-    from classifier.thresholds import choose_thresholds
+    from classifier.training.thresholds import choose_thresholds
 
     rng = np.random.default_rng(0)
     truth = np.zeros((200, 1), dtype=bool)

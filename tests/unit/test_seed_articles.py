@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from classifier.prediction import ArticleClassifier, Prediction
-from classifier.seed_articles import read_seed_articles
+from classifier.training.seed_articles import read_seed_articles
 
 SEED_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
 

@@ -1,8 +1,8 @@
 """Readers for the shared training sets: one function per set, each returning `Example`s.
 
-Readers only parse and map labels (through `classifier.label_mapping`); sampling, de-duplication
-and the train/dev split belong to `classifier.corpus`. The sets are read in place and never
-copied into the project.
+Readers only parse and map labels (through `classifier.training.label_mapping`); sampling,
+de-duplication and the train/dev split belong to `classifier.training.corpus`. The sets are read in
+place and never copied into the project.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-from classifier import label_mapping as lm
 from classifier.taxonomy import ToneLabel
+from classifier.training import label_mapping as lm
 
 __all__ = ["READERS", "Example", "SetReader", "files_read"]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier.metrics import polarity_f1, tone_metrics, topic_metrics
 from classifier.prediction import ArticleClassifier, ArticleText
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
+from classifier.training.metrics import polarity_f1, tone_metrics, topic_metrics
 
 __all__ = ["EvaluationInputError", "LabelledArticle", "evaluate", "evaluate_file", "read_labelled"]
 

@@ -17,8 +17,8 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier.model import pick_topics
 from classifier.prediction import ArticleText
-from classifier.sources import Example
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
+from classifier.training.sources import Example
 
 __all__ = ["Baseline", "fit_baseline"]
 

@@ -19,7 +19,6 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from classifier.aggregation import article_features
 from classifier.article_features import ArticleBatch, featurise
-from classifier.corpus import Corpus, sentence_view, unit_hash
 from classifier.cues import N_CUE_FEATURES
 from classifier.features import (
     Vocabulary,
@@ -30,9 +29,10 @@ from classifier.features import (
 )
 from classifier.model import TaggerParts, proba_in_tone_order, signed_score, topic_probabilities
 from classifier.prediction import ArticleText
-from classifier.sources import Example
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
-from classifier.thresholds import choose_thresholds
+from classifier.training.corpus import Corpus, sentence_view, unit_hash
+from classifier.training.sources import Example
+from classifier.training.thresholds import choose_thresholds
 
 __all__ = ["IN_DOMAIN_WEIGHT", "Progress", "TrainConfig", "fit_tagger"]
 

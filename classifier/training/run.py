@@ -2,9 +2,10 @@
 
     python -m classifier.training --data-dir ../shared/datasets --out models/
 
-Stages: corpus (read, map, de-duplicate, cap, split; `classifier.corpus`) -> fit every part on
-train (`classifier.fitting`) -> dev evaluation and the baseline (`classifier.dev_report`) ->
-artifact and metadata.json (`classifier.artifact`). Runs on one core.
+Stages: corpus (read, map, de-duplicate, cap, split; `classifier.training.corpus`) -> fit
+every part on train (`classifier.training.fitting`) -> dev evaluation and the baseline
+(`classifier.training.dev_report`) -> artifact and metadata.json (`classifier.artifact`). Runs
+on one core.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from classifier.artifact import save_tagger, sha256_file
-from classifier.corpus import build_corpus
-from classifier.dev_report import dev_report
-from classifier.fitting import Progress, TrainConfig, fit_tagger
 from classifier.model import DetenteTagger
 from classifier.prediction import ModelInfo
 from classifier.serving_weights import serving_parts
-from classifier.sources import files_read
+from classifier.training.corpus import build_corpus
+from classifier.training.dev_report import dev_report
+from classifier.training.fitting import Progress, TrainConfig, fit_tagger
+from classifier.training.sources import files_read
 
 __all__ = ["MODEL_NAME", "MODEL_VERSION", "TrainConfig", "fit_tagger", "main", "train"]
 
@@ -97,7 +98,7 @@ def _train(
             "seconds": round(time.perf_counter() - started, 1),
             "corpus_counts": corpus.counts(),
             "sets_missing": list(corpus.missing),
-            "label_mapping": "classifier/label_mapping.py",
+            "label_mapping": "classifier/training/label_mapping.py",
             "provenance": _provenance(data_dir),
         },
         "dev_metrics": report,

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
-from classifier.sources import READERS, Example, SetReader
 from classifier.text import normalise_for_dedup, split_sentences
+from classifier.training.sources import READERS, Example, SetReader
 
 __all__ = [
     "CAPS",

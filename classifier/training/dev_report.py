@@ -16,14 +16,14 @@ from typing import Any, Final, Protocol
 import numpy as np
 from scipy.stats import spearmanr
 
-from classifier.baseline import fit_baseline
-from classifier.corpus import Corpus, unit_hash
-from classifier.metrics import calibration_error, polarity_f1, tone_metrics, topic_metrics
 from classifier.model import DetenteTagger
 from classifier.prediction import ArticleText
-from classifier.seed_articles import read_seed_articles
-from classifier.sources import Example
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
+from classifier.training.baseline import fit_baseline
+from classifier.training.corpus import Corpus, unit_hash
+from classifier.training.metrics import calibration_error, polarity_f1, tone_metrics, topic_metrics
+from classifier.training.seed_articles import read_seed_articles
+from classifier.training.sources import Example
 
 __all__ = ["compose_articles", "dev_report"]
 
