@@ -7,10 +7,11 @@ protocol) and `classifier.artifact.load_classifier`. Modules by concern:
     text, features              sentence splitting; word/bigram counts and tf-idf
     article_features, aggregation, model
                                 batch featurisation; sentence -> article features; the tagger
-    artifact                    skops save/load with an explicit trusted-type list
+    artifact, serving_weights   loading (skops with an explicit trusted-type list, or NumPy)
     training/                   everything that makes and judges a model (the service never
                                 imports it): label_mapping, sources, corpus (readers, de-dup,
                                 caps, split); fitting, thresholds, run (`python -m
                                 classifier.training`); metrics, evaluation, dev_report,
-                                baseline, seed_articles (reports and the TF-IDF+LR baseline)
+                                baseline, seed_articles (reports and the TF-IDF+LR baseline);
+                                saving (writes what artifact loads)
 """

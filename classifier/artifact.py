@@ -1,4 +1,4 @@
-"""Save and load the tagger: a skops file, its serving weights and `metadata.json`, all checked.
+"""Load the tagger: a skops file or its serving weights, and `metadata.json`, all checked.
 
 The skops file holds the fitted scikit-learn estimators: the model of record. Loading it never
 unpickles: skops rebuilds objects from a JSON schema, and before it does we walk that schema and
@@ -8,7 +8,8 @@ instead (`classifier.serving_weights`: the same coefficients as a NumPy archive 
 pickle), which keeps scikit-learn and skops, and their 1.5-2 s of imports, out of its start.
 Either way the metadata is checked first: label sets and the file's SHA-256 must match (and, for
 the skops file, scikit-learn's major.minor), or loading fails with `ArtifactError` naming the
-mismatch.
+mismatch. Writing these files is training's job (`classifier.training.saving`); loading is
+serving's, so this module imports nothing from `classifier.training`.
 
     ArtifactError                 root: the model directory cannot be used
      +-- ArtifactMismatchError    metadata disagrees with this code or environment
@@ -30,18 +31,14 @@ import numpy as np
 from classifier.features import Vocabulary
 from classifier.model import DetenteTagger, TaggerParts
 from classifier.prediction import ModelInfo
-from classifier.serving_weights import (
-    WEIGHTS_FORMAT_VERSION,
-    WeightsError,
-    load_weights,
-    save_weights,
-)
+from classifier.serving_weights import WeightsError, load_weights
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
 
 __all__ = [
     "ARTIFACT_NAME",
     "FORMAT_VERSION",
     "METADATA_NAME",
+    "PART_TYPES",
     "TRUSTED_TYPES",
     "WEIGHTS_NAME",
     "ArtifactError",
@@ -50,7 +47,6 @@ __all__ = [
     "UntrustedArtifactError",
     "load_classifier",
     "read_metadata",
-    "save_tagger",
     "sha256_file",
 ]
 
@@ -77,7 +73,7 @@ TRUSTED_TYPES: Final = (
     "sklearn.linear_model._ridge.Ridge",
 )
 
-_PART_TYPES: Final[Mapping[str, str]] = {
+PART_TYPES: Final[Mapping[str, str]] = {
     "sentence_tone": "LogisticRegression",
     "magnitude_escalation": "Ridge",
     "magnitude_deescalation": "Ridge",
@@ -118,47 +114,6 @@ def sha256_file(path: Path) -> str:
 
 def _major_minor(version: str) -> tuple[str, ...]:
     return tuple(version.split(".")[:2])
-
-
-def save_tagger(parts: TaggerParts, metadata: Mapping[str, Any], out_dir: Path) -> Path:
-    """Write the artifact and metadata.json (with the artifact's hash); return the metadata path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    payload: dict[str, Any] = {
-        "format_version": FORMAT_VERSION,
-        "vocab_unigrams": parts.vocab.unigrams,
-        "vocab_bigram_keys": parts.vocab.bigram_keys,
-        "idf": parts.idf,
-        "topic_coef": parts.topic_coef,
-        "topic_intercept": parts.topic_intercept,
-        "topic_thresholds": parts.topic_thresholds,
-        **{name: getattr(parts, name) for name in _PART_TYPES},
-    }
-    import skops.io as sio  # training only: see the module docstring for why not at the top
-
-    artifact = out_dir / ARTIFACT_NAME
-    sio.dump(payload, artifact, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-    weights = out_dir / WEIGHTS_NAME
-    save_weights(parts, weights)
-    meta = {
-        **metadata,
-        "artifact": _file_entry(artifact, FORMAT_VERSION),
-        "serving_weights": _file_entry(weights, WEIGHTS_FORMAT_VERSION),
-        "tone_labels": list(TONE_LABELS),
-        "topic_labels": list(TOPIC_LABELS),
-        "sklearn_version": version("scikit-learn"),
-    }
-    meta_path = out_dir / METADATA_NAME
-    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    return meta_path
-
-
-def _file_entry(path: Path, format_version: int) -> dict[str, Any]:
-    return {
-        "file": path.name,
-        "sha256": sha256_file(path),
-        "bytes": path.stat().st_size,
-        "format_version": format_version,
-    }
 
 
 def read_metadata(model_dir: Path) -> dict[str, Any]:
@@ -228,7 +183,7 @@ def audit_types(artifact: Path) -> set[str]:
 def _parts_from(payload: Mapping[str, Any]) -> TaggerParts:
     if payload.get("format_version") != FORMAT_VERSION:
         raise ArtifactMismatchError(f"artifact format {payload.get('format_version')} unsupported")
-    for name, kind in _PART_TYPES.items():
+    for name, kind in PART_TYPES.items():
         if type(payload.get(name)).__name__ != kind:
             raise ArtifactError(f"artifact part {name!r} is not a {kind}")
     for name in _ARRAYS:

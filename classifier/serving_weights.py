@@ -1,10 +1,11 @@
-"""The serving copy of the model: every array of `TaggerParts` in one `.npz`, loaded without pickle.
+"""Read the serving copy of the model: every array of `TaggerParts` in one `.npz`, without pickle.
 
 The skops artifact holds the fitted scikit-learn estimators, the model of record. Serving needs
 only their coefficients, and reading them from a NumPy archive with `allow_pickle=False` keeps
 scikit-learn and skops out of the service process (see `classifier.linear` for why that
-matters). The archive is written from the same parts in the same training run, its SHA-256 sits in
-`metadata.json` beside the skops file's, and a test checks both load to identical predictions.
+matters). The archive is written from the same parts in the same training run
+(`classifier.training.saving`), its SHA-256 sits in `metadata.json` beside the skops file's, and a
+test checks both load to identical predictions.
 
 Keys: `format_version`, `vocab.unigrams`, `vocab.bigram_keys`, each array part by its field name,
 and `<field>.coef` / `<field>.intercept` (+ `<field>.classes` for classifiers) for the models.
@@ -23,60 +24,13 @@ from classifier.features import Vocabulary
 from classifier.linear import LinearRegressor, SoftmaxClassifier
 from classifier.model import TaggerParts
 
-__all__ = [
-    "WEIGHTS_FORMAT_VERSION",
-    "WeightsError",
-    "load_weights",
-    "save_weights",
-    "serving_parts",
-]
+__all__ = ["WEIGHTS_FORMAT_VERSION", "WeightsError", "load_weights"]
 
 WEIGHTS_FORMAT_VERSION: Final = 1
 
 
 class WeightsError(Exception):
     """The archive is unreadable or does not hold the parts this code expects."""
-
-
-def _is_classifier(value: Any) -> bool:
-    return hasattr(value, "predict_proba")
-
-
-def serving_parts(parts: TaggerParts) -> TaggerParts:
-    """The same parts with every linear model replaced by its array twin."""
-    swapped: dict[str, Any] = {}
-    for f in dataclasses.fields(parts):
-        value = getattr(parts, f.name)
-        if _is_classifier(value):
-            swapped[f.name] = SoftmaxClassifier.of(value)
-        elif hasattr(value, "predict"):
-            swapped[f.name] = LinearRegressor.of(value)
-    return dataclasses.replace(parts, **swapped)
-
-
-def _arrays(parts: TaggerParts) -> dict[str, np.ndarray[Any, Any]]:
-    out: dict[str, np.ndarray[Any, Any]] = {"format_version": np.array(WEIGHTS_FORMAT_VERSION)}
-    twins = serving_parts(parts)
-    for f in dataclasses.fields(twins):
-        value = getattr(twins, f.name)
-        if isinstance(value, Vocabulary):
-            out[f"{f.name}.unigrams"] = value.unigrams
-            out[f"{f.name}.bigram_keys"] = value.bigram_keys
-        elif isinstance(value, SoftmaxClassifier):
-            out[f"{f.name}.coef"] = value.coef
-            out[f"{f.name}.intercept"] = value.intercept
-            out[f"{f.name}.classes"] = value.classes_
-        elif isinstance(value, LinearRegressor):
-            out[f"{f.name}.coef"] = value.coef
-            out[f"{f.name}.intercept"] = np.array(value.intercept)
-        else:
-            out[f.name] = np.asarray(value)
-    return out
-
-
-def save_weights(parts: TaggerParts, path: Path) -> None:
-    with path.open("wb") as handle:
-        np.savez_compressed(handle, allow_pickle=False, **_arrays(parts))
 
 
 def _part(archive: Any, name: str) -> Any:

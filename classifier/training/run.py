@@ -23,13 +23,13 @@ from typing import Any, Final
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from classifier.artifact import save_tagger, sha256_file
+from classifier.artifact import sha256_file
 from classifier.model import DetenteTagger
 from classifier.prediction import ModelInfo
-from classifier.serving_weights import serving_parts
 from classifier.training.corpus import build_corpus
 from classifier.training.dev_report import dev_report
 from classifier.training.fitting import Progress, TrainConfig, fit_tagger
+from classifier.training.saving import save_tagger, serving_parts
 from classifier.training.sources import files_read
 
 __all__ = ["MODEL_NAME", "MODEL_VERSION", "TrainConfig", "fit_tagger", "main", "train"]

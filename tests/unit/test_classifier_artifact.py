@@ -23,13 +23,13 @@ from classifier.artifact import (
     ArtifactMismatchError,
     UntrustedArtifactError,
     load_classifier,
-    save_tagger,
     sha256_file,
 )
 from classifier.model import TaggerParts
 from classifier.prediction import ArticleText
 from classifier.training import TrainConfig, fit_tagger
 from classifier.training.corpus import Corpus
+from classifier.training.saving import save_tagger
 from classifier.training.sources import Example
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -148,12 +148,16 @@ def test_serving_weights_predict_what_the_skops_estimators_predict(model_dir: Pa
         assert ours.evidence == theirs.evidence
 
 
-def test_the_serving_path_imports_neither_scikit_learn_nor_skops() -> None:
-    # Both cost 1.5-2 s of the service's start; the serving weights exist to avoid them.
+def test_the_serving_path_imports_neither_scikit_learn_nor_skops_nor_training() -> None:
+    # scikit-learn and skops cost 1.5-2 s of the service's start (the serving weights exist to
+    # avoid them); the training package is what the service must never need.
     code = (
         "import sys; from pathlib import Path; import consumer.service;"
-        " from classifier.artifact import load_classifier; load_classifier(Path('models'));"
-        " print(sorted(m for m in ('sklearn', 'skops') if m in sys.modules))"
+        " from classifier.artifact import load_classifier;"
+        " from classifier.prediction import ArticleText;"
+        " load_classifier(Path('models')).classify([ArticleText('Talks', 'They met.')]);"
+        " print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('sklearn', 'skops') or m.startswith('classifier.training')))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=_ROOT
