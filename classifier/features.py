@@ -90,12 +90,14 @@ class Vocabulary:
     bigram_table: npt.NDArray[np.int32] = field(init=False, repr=False, compare=False)
     cue_classes: npt.NDArray[np.int8] = field(init=False, repr=False, compare=False)
     cue_reverses: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
+    cue_closes: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bigram_table", _direct_table(self.bigram_keys))
-        classes, reverses = cue_tables(self.unigrams.tolist())
+        classes, reverses, closes = cue_tables(self.unigrams.tolist())
         object.__setattr__(self, "cue_classes", classes)
         object.__setattr__(self, "cue_reverses", reverses)
+        object.__setattr__(self, "cue_closes", closes)
         words = [w.encode("utf-8") for w in self.unigrams.tolist()]
         index = dict(zip(words, range(len(words)), strict=True))
         index[_SENTINEL] = _SENTINEL_ID
@@ -173,7 +175,9 @@ def count_matrix(vocab: Vocabulary, texts: Sequence[str]) -> sp.csr_matrix:
     pos = _lookup(vocab, keys)
     found = pos >= 0
     known = ids >= 0
-    cues = cue_matrix(ids, rows, len(texts), vocab.cue_classes, vocab.cue_reverses).tocoo()
+    cues = cue_matrix(
+        ids, rows, len(texts), vocab.cue_classes, vocab.cue_reverses, vocab.cue_closes
+    ).tocoo()
     cols = np.concatenate([ids[known], pos[found] + vocab.n_unigrams, cues.col + vocab.cue_offset])
     all_rows = np.concatenate([rows[known], bigram_rows[found], cues.row])
     data = np.concatenate([np.ones(len(cols) - cues.nnz), cues.data])

@@ -24,9 +24,34 @@ def test_word_forms_cover_regular_inflections() -> None:
 
 
 def test_cue_tables_classify_inflected_and_irregular_forms() -> None:
-    classes, reverses = cue_tables(["demanded", "met", "shelled", "aid", "halted", "town"])
+    classes, reverses, closes = cue_tables(["demanded", "met", "shelled", "aid", "halted", "town"])
     assert classes.tolist() == [_VCONF, _VCOOP, _MCONF, _MCOOP, _MCONF, -1]
     assert reverses.tolist() == [False, False, False, False, True, False]
+    assert closes.tolist() == [False, False, False, False, True, False]
+
+
+def test_economic_coercion_crackdowns_and_headline_verbs_are_conflict_cues() -> None:
+    words = ["tariffs", "retaliated", "duties", "duty", "blacklisted", "coup", "ousted"]
+    classes, _, _ = cue_tables([*words, "blasts", "summoned", "waiver"])
+    assert classes.tolist() == [_MCONF, _MCONF, _MCONF, -1, _MCONF, _MCONF, _MCONF,
+                                _VCONF, _VCONF, _MCOOP]  # fmt: skip
+
+
+def test_a_closing_participle_reverses_the_cue_before_it_within_its_row() -> None:
+    x = _cues(["sanctions on the bank were lifted", "sanctions were imposed", "tariffs", "lifted"])
+    assert x[0, _N + _MCONF] == 1  # "sanctions ... lifted": conflict undone
+    assert x[0, 2 * _N + _MCOOP] == 1  # so the first cue reads cooperative
+    assert x[1, _N + _MCONF] == 0
+    assert x[1, 2 * _N + _MCONF] == 1
+    assert x[2, _N + _MCONF] == 0  # a closing word in the next row does not reach back
+    assert x[2, 2 * _N + _MCONF] == 1
+
+
+def test_closing_scope_is_bounded() -> None:
+    x = _cues(["talks between the two long estranged neighbours postponed", "talks postponed"])
+    assert x[0, _N + _VCOOP] == 0  # seven tokens apart: beyond CLOSING_SCOPE
+    assert x[1, _N + _VCOOP] == 1
+    assert x[1, 2 * _N + _VCONF] == 1
 
 
 def test_a_cue_after_a_reversal_word_is_counted_as_reversed() -> None:
