@@ -35,6 +35,7 @@ from classifier.serving_weights import WeightsError, load_weights
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
 
 __all__ = [
+    "ARRAY_PARTS",
     "ARTIFACT_NAME",
     "FORMAT_VERSION",
     "METADATA_NAME",
@@ -53,7 +54,8 @@ __all__ = [
 ARTIFACT_NAME: Final = "detente-tagger.skops"
 METADATA_NAME: Final = "metadata.json"
 WEIGHTS_NAME: Final = "detente-tagger.npz"
-FORMAT_VERSION: Final = 3  # 2: two magnitude regressors; 3: event-cue feature columns
+# 2: two magnitude regressors; 3: event-cue feature columns; 4: the article level
+FORMAT_VERSION: Final = 4
 
 # Every type the artifact may contain, as "module.Class". Anything else is refused.
 TRUSTED_TYPES: Final = (
@@ -79,14 +81,19 @@ PART_TYPES: Final[Mapping[str, str]] = {
     "magnitude_deescalation": "Ridge",
     "doc_tone": "LogisticRegression",
     "stacker": "LogisticRegression",
+    "article_tone": "LogisticRegression",
+    "article_topic": "LogisticRegression",
 }
-_ARRAYS: Final = (
+ARRAY_PARTS: Final = (
     "vocab_unigrams",
     "vocab_bigram_keys",
     "idf",
     "topic_coef",
     "topic_intercept",
     "topic_thresholds",
+    "article_agg_center",
+    "article_topic_center",
+    "article_temperature",
 )
 
 
@@ -186,20 +193,15 @@ def _parts_from(payload: Mapping[str, Any]) -> TaggerParts:
     for name, kind in PART_TYPES.items():
         if type(payload.get(name)).__name__ != kind:
             raise ArtifactError(f"artifact part {name!r} is not a {kind}")
-    for name in _ARRAYS:
+    for name in ARRAY_PARTS:
         if not isinstance(payload.get(name), np.ndarray):
             raise ArtifactError(f"artifact part {name!r} is not an array")
+    arrays = {name: payload[name] for name in ARRAY_PARTS if not name.startswith("vocab_")}
+    models = {name: payload[name] for name in PART_TYPES}
     return TaggerParts(
         vocab=Vocabulary(payload["vocab_unigrams"], payload["vocab_bigram_keys"]),
-        idf=payload["idf"],
-        sentence_tone=payload["sentence_tone"],
-        magnitude_escalation=payload["magnitude_escalation"],
-        magnitude_deescalation=payload["magnitude_deescalation"],
-        doc_tone=payload["doc_tone"],
-        stacker=payload["stacker"],
-        topic_coef=payload["topic_coef"],
-        topic_intercept=payload["topic_intercept"],
-        topic_thresholds=payload["topic_thresholds"],
+        **arrays,
+        **models,
     )
 
 

@@ -26,7 +26,7 @@ from classifier.model import TaggerParts
 
 __all__ = ["WEIGHTS_FORMAT_VERSION", "WeightsError", "load_weights"]
 
-WEIGHTS_FORMAT_VERSION: Final = 1
+WEIGHTS_FORMAT_VERSION: Final = 2  # 2: the article level (classifier.article_level)
 
 
 class WeightsError(Exception):

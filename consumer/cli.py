@@ -41,14 +41,30 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--batch-size", type=int, default=256)
     classify.set_defaults(handler=_classify)
 
-    train = commands.add_parser("train", help="build the corpus and train the models")
+    train = commands.add_parser(
+        "train",
+        help="build the corpus and train the models (needs the shared datasets, --data-dir)",
+    )
     train.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     train.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
+    train.add_argument(
+        "--extra",
+        type=Path,
+        help="your labelled articles (JSONL, the evaluate format) added to the article level",
+    )
+    train.add_argument(
+        "--extra-weight", type=float, default=1.0, help="sample weight of each --extra article"
+    )
     train.set_defaults(handler=_train)
 
-    evaluate = commands.add_parser("evaluate", help="score the model on labelled JSONL")
+    evaluate = commands.add_parser(
+        "evaluate", help="score the model on labelled JSONL articles (article-level metrics)"
+    )
     evaluate.add_argument("--data", type=Path, required=True)
     evaluate.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
+    evaluate.add_argument(
+        "--confidence-cut", type=float, default=0.7, help="report precision at this confidence"
+    )
     evaluate.set_defaults(handler=_evaluate)
 
     schemas = commands.add_parser("schemas", help="write the topics' JSON Schemas")
@@ -95,10 +111,21 @@ def _classify(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from classifier.training import train
 
+    if not args.data_dir.is_dir():
+        print(
+            f"train: the training datasets are not at {args.data_dir}: training reads the shared"
+            " corpora and news_articles_labelled there (point --data-dir at them)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.extra is not None and not args.extra.is_file():
+        print(f"train: --extra {args.extra} is not a file", file=sys.stderr)
+        return 2
+
     def progress(message: str) -> None:
         print(f"train: {message}", file=sys.stderr, flush=True)
 
-    train(args.data_dir, args.out, progress)
+    train(args.data_dir, args.out, progress, extra=args.extra, extra_weight=args.extra_weight)
     return 0
 
 
@@ -106,7 +133,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from classifier.artifact import load_classifier
     from classifier.training.evaluation import evaluate_file
 
-    metrics = evaluate_file(args.data, load_classifier(args.model_dir))
+    metrics = evaluate_file(args.data, load_classifier(args.model_dir), args.confidence_cut)
     print(json.dumps(metrics, indent=2))
     return 0
 

@@ -1,8 +1,10 @@
-"""Fit every learned part of the tagger on the train side of a corpus.
+"""Fit the corpus-trained parts of the tagger on the train side of a corpus.
 
-K-fold out-of-fold sentence/document tone and topic scores on train -> the stacker and the
-per-topic thresholds are fitted on those out-of-fold scores (so neither sees predictions of
-models that were trained on the same rows) -> base models refitted on all of train.
+K-fold out-of-fold sentence/document tone and topic scores on train -> the short-text stacker and
+the per-topic thresholds are fitted on those scores (so neither sees predictions of models trained
+on the same rows) -> base models refitted on all of train. The article level is fitted afterwards
+on labelled real articles (`classifier.training.article_fit`); until then the parts carry an
+uninformative placeholder.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +21,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from classifier.aggregation import article_features
 from classifier.article_features import ArticleBatch, featurise
+from classifier.article_level import N_AGG
 from classifier.cues import N_CUE_FEATURES
 from classifier.features import (
     Vocabulary,
@@ -27,6 +30,7 @@ from classifier.features import (
     tfidf,
     vocabulary_idf,
 )
+from classifier.linear import SoftmaxClassifier
 from classifier.model import TaggerParts, proba_in_tone_order, signed_score, topic_probabilities
 from classifier.prediction import ArticleText
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
@@ -34,7 +38,7 @@ from classifier.training.corpus import Corpus, sentence_view, unit_hash
 from classifier.training.sources import Example
 from classifier.training.thresholds import choose_thresholds
 
-__all__ = ["IN_DOMAIN_WEIGHT", "Progress", "TrainConfig", "fit_tagger"]
+__all__ = ["IN_DOMAIN_WEIGHT", "Progress", "TrainConfig", "fit_tagger", "placeholder_article_level"]
 
 # Human-coded news sentences on the conflict-cooperation axis are few next to UN prose,
 # synthetic leads and event notes; weighting them up (x1 -> x6) improved the sentence model's
@@ -228,6 +232,8 @@ def fit_tagger(corpus: Corpus, cfg: TrainConfig, progress: Progress) -> TaggerPa
         stack_x[outside] = _stack_inputs(base, batch, outside)
         topic_oof[outside] = _topic_proba(base, batch, outside)[0]
         progress(f"fold {k + 1}/{cfg.folds} fitted in {time.perf_counter() - t0:.1f}s")
+    # The stacker reads short texts (2 to ARTICLE_MIN_ROWS - 1 rows: briefs, event notes); the
+    # article level, fitted on real articles, reads longer ones.
     has_tone = y >= 0
     stacker = LogisticRegression(C=cfg.stacker_c, max_iter=1000)
     tone_examples = [e for e, ok in zip(train, has_tone, strict=True) if ok]
@@ -255,4 +261,24 @@ def fit_tagger(corpus: Corpus, cfg: TrainConfig, progress: Progress) -> TaggerPa
         topic_coef=base.topic_coef,
         topic_intercept=base.topic_intercept,
         topic_thresholds=thresholds,
+        **placeholder_article_level(vocab.n_features),
     )
+
+
+def placeholder_article_level(n_features: int) -> dict[str, Any]:
+    """Uniform article-level parts: what `fit_article_level` replaces."""
+    n_topics = len(TOPIC_LABELS)
+    tone_width = N_AGG + 2 * n_features
+    topic_width = 2 * n_topics + n_features
+    center = np.vstack([np.zeros(N_AGG), np.ones(N_AGG)])
+    return {
+        "article_tone": SoftmaxClassifier(
+            np.zeros((3, tone_width)), np.zeros(3), np.arange(3, dtype=np.int64)
+        ),
+        "article_topic": SoftmaxClassifier(
+            np.zeros((n_topics, topic_width)), np.zeros(n_topics), np.arange(n_topics)
+        ),
+        "article_agg_center": center,
+        "article_topic_center": np.vstack([np.zeros(2 * n_topics), np.ones(2 * n_topics)]),
+        "article_temperature": np.ones(1),
+    }

@@ -19,6 +19,7 @@ import numpy as np
 import skops.io as sio
 
 from classifier.artifact import (
+    ARRAY_PARTS,
     ARTIFACT_NAME,
     FORMAT_VERSION,
     METADATA_NAME,
@@ -40,10 +41,12 @@ def _is_classifier(value: Any) -> bool:
 
 
 def serving_parts(parts: TaggerParts) -> TaggerParts:
-    """The same parts with every linear model replaced by its array twin."""
+    """The same parts with every linear model replaced by its array twin (twins stay)."""
     swapped: dict[str, Any] = {}
     for f in dataclasses.fields(parts):
         value = getattr(parts, f.name)
+        if isinstance(value, SoftmaxClassifier | LinearRegressor):
+            continue
         if _is_classifier(value):
             swapped[f.name] = SoftmaxClassifier.of(value)
         elif hasattr(value, "predict"):
@@ -83,10 +86,7 @@ def save_tagger(parts: TaggerParts, metadata: Mapping[str, Any], out_dir: Path) 
         "format_version": FORMAT_VERSION,
         "vocab_unigrams": parts.vocab.unigrams,
         "vocab_bigram_keys": parts.vocab.bigram_keys,
-        "idf": parts.idf,
-        "topic_coef": parts.topic_coef,
-        "topic_intercept": parts.topic_intercept,
-        "topic_thresholds": parts.topic_thresholds,
+        **{name: getattr(parts, name) for name in ARRAY_PARTS if not name.startswith("vocab_")},
         **{name: getattr(parts, name) for name in PART_TYPES},
     }
     artifact = out_dir / ARTIFACT_NAME

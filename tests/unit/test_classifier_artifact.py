@@ -28,9 +28,11 @@ from classifier.artifact import (
 from classifier.model import TaggerParts
 from classifier.prediction import ArticleText
 from classifier.training import TrainConfig, fit_tagger
+from classifier.training.article_fit import ArticleLevelConfig, fit_article_level
 from classifier.training.corpus import Corpus
 from classifier.training.saving import save_tagger
 from classifier.training.sources import Example
+from tests.unit.article_fixtures import tiny_labelled
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +68,9 @@ def _tiny_corpus() -> Corpus:
 
 @pytest.fixture(scope="module")
 def tiny_parts() -> TaggerParts:
-    return fit_tagger(_tiny_corpus(), TrainConfig(folds=2), lambda _: None)
+    base = fit_tagger(_tiny_corpus(), TrainConfig(folds=2), lambda _: None)
+    parts, _ = fit_article_level(base, tiny_labelled(), ArticleLevelConfig(folds=3))
+    return parts
 
 
 @pytest.fixture

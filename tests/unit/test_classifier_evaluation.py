@@ -20,6 +20,7 @@ from classifier.prediction import (
 )
 from classifier.training import TrainConfig, train
 from classifier.training.evaluation import EvaluationInputError, evaluate_file, read_labelled
+from tests.unit.article_fixtures import write_labelled_set
 
 
 class KeywordFake:
@@ -111,6 +112,13 @@ def test_train_writes_a_loadable_model_with_metadata(tmp_path: Path) -> None:
         for i in range(40)
     ]
     _write(data / "bbc_news" / "bbc_news.csv", ["id", "category", "title", "text"], bbc)
+    write_labelled_set(data)
+    extra = tmp_path / "mine.jsonl"
+    extra.write_text(
+        json.dumps({"title": "Talks", "body": "Envoys met. They agreed.", "tone": "de-escalation"})
+        + "\n",
+        encoding="utf-8",
+    )
     lines: list[str] = []
     meta = train(
         data,
@@ -118,6 +126,8 @@ def test_train_writes_a_loadable_model_with_metadata(tmp_path: Path) -> None:
         lines.append,
         TrainConfig(folds=2, require_all_sets=False),
         with_baseline=True,
+        extra=extra,
+        extra_weight=2.0,
     )
     assert lines, "progress lines are reported"
     assert meta["dev_metrics"]["model"]["conflibert_test_tone"]["n"] > 0
@@ -127,7 +137,14 @@ def test_train_writes_a_loadable_model_with_metadata(tmp_path: Path) -> None:
         "conflibert_cameo/train.csv",
         "conflibert_cameo/test.csv",
         "bbc_news/bbc_news.csv",
+        "news_articles_labelled/articles.jsonl",
+        str(extra),
     }
+    assert meta["training"]["extra"] == {"path": str(extra), "weight": 2.0}
+    article = meta["article_level"]
+    assert article["rows"] == 36 + 1  # the shared set plus the user's line
+    assert article["out_of_fold_tone"]["all"]["n"] == 37
+    assert article["temperature"] > 0
     tagger = load_classifier(tmp_path / "model")
     [p] = tagger.classify([ArticleText("Rebels attacked the army", "Fighting continued.")])
     assert p.tone.label == "escalation"
@@ -146,3 +163,28 @@ def test_metrics_of_empty_inputs_are_empty_not_errors() -> None:
     assert tone_metrics([], [])["n"] == 0
     assert polarity_f1(["neutral"], ["neutral"]) is None
     assert topic_metrics([], [])["micro_f1"] is None
+
+
+def test_evaluate_reports_the_confidence_cut_and_the_confidently_labelled_slice(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        {"title": "A", "body": "rebels attack", "tone": "escalation", "tone_confidence": "high"},
+        {"title": "B", "body": "talks go on", "tone": "escalation", "tone_confidence": "low"},
+        {"title": "C", "body": "a quiet day", "tone": "neutral", "tone_confidence": "high"},
+    ]
+    path = tmp_path / "articles.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    tone = evaluate_file(path, KeywordFake(), 0.7)["tone"]
+    # The fake is always fully confident: everything is kept, two of three are right.
+    assert tone["model_confidence"] == {
+        "cut": 0.7,
+        "coverage": 1.0,
+        "precision": pytest.approx(2 / 3),
+        "precision_below_cut": None,
+    }
+    assert tone["gold_high"]["n"] == 2
+    assert tone["gold_high"]["accuracy"] == 1.0
+    assert tone["calibration_ece"] == pytest.approx(1 / 3)
+    with pytest.raises(EvaluationInputError, match="tone_confidence"):
+        read_labelled(['{"text": "x", "tone_confidence": "medium"}'])

@@ -1,0 +1,102 @@
+"""Labelled whole articles for the article level: the shared labelled set and users' own files.
+
+`news_articles_labelled/articles.jsonl` (read in place, never copied) carries tone, the labellers'
+tone confidence, 1-3 topics, a same-event `group` for grouped folds and how the row was drawn.
+A user's file (`detente train --extra`) uses the `detente evaluate` line format; each of its lines
+is its own group and counts as a confident label.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.prediction import ArticleText
+from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
+from classifier.training.evaluation import read_labelled
+
+__all__ = [
+    "LABELLED_PATH",
+    "LabelledArticles",
+    "MissingLabelledSetError",
+    "read_extra_articles",
+    "read_labelled_articles",
+]
+
+LABELLED_PATH: Final = Path("news_articles_labelled") / "articles.jsonl"
+
+
+class MissingLabelledSetError(FileNotFoundError):
+    """The labelled article set is not in the data directory."""
+
+
+@dataclass(frozen=True)
+class LabelledArticles:
+    ids: tuple[str, ...]
+    articles: tuple[ArticleText, ...]
+    tone: npt.NDArray[np.int64]  # TONE_LABELS index, -1 when the row has no tone
+    topics: tuple[tuple[str, ...] | None, ...]  # best first; None when the row has none
+    groups: tuple[str, ...]  # rows of one group never sit on both sides of a fold
+    high: npt.NDArray[np.bool_]  # the labellers were confident of the tone
+    random: npt.NDArray[np.bool_]  # drawn at random (the natural mix), not by keywords
+    weight: npt.NDArray[np.float64]  # sample weight in fitting
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    @property
+    def primary(self) -> npt.NDArray[np.int64]:
+        """TOPIC_LABELS index of each row's first topic, -1 when it has none."""
+        return np.array([TOPIC_LABELS.index(t[0]) if t else -1 for t in self.topics], np.int64)
+
+    def plus(self, other: LabelledArticles) -> LabelledArticles:
+        return LabelledArticles(
+            self.ids + other.ids,
+            self.articles + other.articles,
+            np.concatenate([self.tone, other.tone]),
+            self.topics + other.topics,
+            self.groups + other.groups,
+            np.concatenate([self.high, other.high]),
+            np.concatenate([self.random, other.random]),
+            np.concatenate([self.weight, other.weight]),
+        )
+
+
+def read_labelled_articles(data_dir: Path) -> LabelledArticles:
+    path = data_dir / LABELLED_PATH
+    if not path.is_file():
+        raise MissingLabelledSetError(f"labelled article set not found: {path}")
+    with path.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return LabelledArticles(
+        ids=tuple(str(r["id"]) for r in rows),
+        articles=tuple(ArticleText(r.get("title") or "", r.get("body") or "") for r in rows),
+        tone=np.array([TONE_LABELS.index(r["tone"]) for r in rows], dtype=np.int64),
+        topics=tuple(tuple(r["topics"]) for r in rows),
+        groups=tuple(f"shared:{r['group']}" for r in rows),
+        high=np.array([r.get("tone_confidence") == "high" for r in rows], dtype=bool),
+        random=np.array([r.get("selection") == "random" for r in rows], dtype=bool),
+        weight=np.ones(len(rows)),
+    )
+
+
+def read_extra_articles(path: Path, weight: float) -> LabelledArticles:
+    """A user's labelled articles (the `detente evaluate` line format), each its own group."""
+    with path.open(encoding="utf-8") as handle:
+        rows = read_labelled(handle)
+    groups = tuple(f"extra:{path.name}:{i}" for i in range(len(rows)))
+    return LabelledArticles(
+        ids=groups,
+        articles=tuple(r.article for r in rows),
+        tone=np.array([TONE_LABELS.index(r.tone) if r.tone else -1 for r in rows], np.int64),
+        topics=tuple(r.topics or None for r in rows),
+        groups=groups,
+        high=np.ones(len(rows), dtype=bool),
+        random=np.zeros(len(rows), dtype=bool),
+        weight=np.full(len(rows), float(weight)),
+    )

@@ -1,0 +1,73 @@
+"""The article level's inputs and calibration, and topic choice with a primary topic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifier.article_features import featurise
+from classifier.article_level import LEAD_HEADLINE_WEIGHT, _lead, article_inputs, tempered
+from classifier.features import count_matrix, fit_vocabulary, vocabulary_idf
+from classifier.model import choose_topics
+from classifier.prediction import ArticleText
+from classifier.taxonomy import OTHER, TOPIC_LABELS
+from classifier.training.article_fit import fit_temperature
+
+_TEXTS = [
+    ArticleText("Rebels shelled the town", "Troops attacked. Talks were held. Fans sang. Rain."),
+    ArticleText("", "Ministers met. They signed a deal."),
+]
+
+
+def _batch():  # type: ignore[no-untyped-def]
+    words = [f"{a.title} {a.body}" for a in _TEXTS]
+    vocab = fit_vocabulary(words * 2, min_df=1)
+    idf = vocabulary_idf(vocab, count_matrix(vocab, words))
+    return featurise(_TEXTS, vocab, idf), vocab
+
+
+def test_the_lead_row_is_the_headline_twice_and_two_sentences_unit_length() -> None:
+    batch, vocab = _batch()
+    lead = _lead(batch).toarray()
+    assert np.allclose(np.linalg.norm(lead, axis=1), 1.0)
+    rows = batch.sentence_x.toarray()
+    first = LEAD_HEADLINE_WEIGHT * rows[0] + rows[1] + rows[2]  # headline, sentences 1 and 2
+    assert np.allclose(lead[0], first / np.linalg.norm(first))
+    fans = vocab.index[b"fans"]
+    assert lead[0, fans] == 0.0  # the third body sentence is not lead
+    no_title = rows[5] + rows[6]  # no headline: body sentences 1 and 2
+    assert np.allclose(lead[1], no_title / np.linalg.norm(no_title))
+
+
+def test_inputs_have_one_row_per_article_and_neutral_defaults_for_absent_sentences() -> None:
+    batch, _ = _batch()
+    n_rows = len(batch.position)
+    p_sent = np.tile([0.2, 0.1, 0.7], (n_rows, 1))
+    stack = np.full((2, 16), 0.5)
+    topics = np.full((2, len(TOPIC_LABELS)), 0.5)
+    inputs = article_inputs(batch, p_sent, stack, topics, topics)
+    assert inputs.agg.shape == (2, 25)
+    assert inputs.lead.shape[0] == inputs.doc.shape[0] == 2
+    # The second article has no headline: its position-0 probabilities are the neutral default.
+    assert inputs.agg[1, 16:19] == pytest.approx(np.log([1e-4 / (1 - 1e-4)] * 2 + [1e4 - 1]))
+
+
+def test_temperature_keeps_the_label_and_fits_over_confidence() -> None:
+    proba = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]])
+    for t in (0.5, 2.0):
+        assert (tempered(proba, t).argmax(axis=1) == proba.argmax(axis=1)).all()
+        assert np.allclose(tempered(proba, t).sum(axis=1), 1.0)
+    # Confident and right half the time: the fitted temperature flattens the probabilities.
+    confident = np.tile([[0.98, 0.01, 0.01]], (200, 1))
+    truth = np.array([0, 1] * 100)
+    assert fit_temperature(confident, truth) > 1.5
+
+
+def test_a_primary_topic_leads_and_other_stays_alone() -> None:
+    margin = [-1.0] * len(TOPIC_LABELS)
+    diplomacy = TOPIC_LABELS.index("diplomacy")
+    conflict = TOPIC_LABELS.index("armed_conflict")
+    margin[conflict] = 1.0
+    assert choose_topics(margin, None, diplomacy) == [diplomacy, conflict]
+    assert choose_topics(margin, None, TOPIC_LABELS.index(OTHER)) == [TOPIC_LABELS.index(OTHER)]
+    assert choose_topics(margin) == [conflict]
