@@ -50,6 +50,10 @@ _COOKIE_CONTEXT: Final = ("we use", "this site", "this website", "accept", "cons
 
 def is_boilerplate(line: str) -> bool:
     """True for a share, subscribe, cookie, credit or navigation line of a web page."""
+    # Most lines are long paragraphs of copy: a count of spaces and a substring test (both C
+    # loops) dismiss them without splitting into words.
+    if line.count(" ") >= _MAX_WORDS and "ookie" not in line:
+        return False
     lowered = line.strip().lower()
     if not lowered:
         return False

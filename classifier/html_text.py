@@ -31,11 +31,17 @@ from classifier.normalisation import normalise
 
 __all__ = ["clean_text", "html_to_text", "looks_like_html"]
 
-# Elements whose content is never article text.
-_DROPPED: Final = (
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
-    "video", "audio", "map", "nav", "footer", "aside", "form", "button", "select", "textarea",
-    "head", "title",
+# Elements whose content is never article text. The parser keeps the content of the first kind as
+# one text child, skipped as the tree is walked; the second kind hold markup, and a body that has
+# any is walked again once they are removed (full pages do; feed bodies rarely).
+_DROPPED_RAW_TEXT: Final = frozenset(
+    {"script", "style", "title", "textarea", "iframe", "xmp", "noembed", "noframes"}
+)
+_DROPPED_CONTAINERS: Final = frozenset(
+    {
+        "noscript", "template", "object", "embed", "svg", "math", "canvas", "video", "audio",
+        "map", "nav", "footer", "aside", "form", "button", "select", "head",
+    }
 )  # fmt: skip
 # Elements that start a new paragraph in the rendered text.
 _BLOCKS: Final = frozenset(
@@ -51,7 +57,8 @@ _BLOCKS: Final = frozenset(
 _KNOWN_TAGS: Final = sorted(
     (
         _BLOCKS
-        | set(_DROPPED)
+        | _DROPPED_RAW_TEXT
+        | _DROPPED_CONTAINERS
         | {
             "abbr", "br", "cite", "code", "del", "em", "font", "img", "ins", "link", "mark",
             "meta", "small", "source", "span", "strike", "strong", "sub", "sup", "time", "wbr",
@@ -70,8 +77,6 @@ _LOOKS_LIKE_HTML: Final = re.compile(
     re.IGNORECASE,
 )
 _ENTITY: Final = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# Only the dropped elements a body actually holds are searched for in the parsed tree.
-_DROPPED_PRESENT: Final = re.compile(r"<(" + "|".join(_DROPPED) + r")\b", re.IGNORECASE)
 _TEXT_NODE: Final = "-text"
 
 
@@ -91,25 +96,33 @@ def clean_text(text: str) -> str:
 
 def html_to_text(markup: str) -> str:
     """Paragraphs separated by a blank line, `<br>` breaks kept, furniture lines left out."""
-    tree = LexborHTMLParser(markup)
-    present = {name.lower() for name in _DROPPED_PRESENT.findall(markup)}
-    if present:
-        tree.strip_tags(sorted(present))
-    root = tree.body
+    root = LexborHTMLParser(markup).body
     if root is None:  # a document with no body (only a head, say) has no article text
         return ""
-    return _render(root)
+    text, containers = _render(root)
+    if containers:
+        root.strip_tags(sorted(containers))  # removes each with its content, nested ones too
+        text, _ = _render(root)
+    return text
 
 
-def _render(root: LexborNode) -> str:
+def _render(root: LexborNode) -> tuple[str, set[str]]:
+    """The rendered text, and the names of container elements to drop that were met."""
+    containers: set[str] = set()
+    skip_next = False
     paragraphs: list[str] = []
     lines: list[str] = []
     fragments: list[str] = []
 
     def end_line() -> None:
-        # Whitespace inside a block collapses to one space, as a browser renders it.
-        line = " ".join("".join(fragments).split())
+        if not fragments:
+            return
+        line = "".join(fragments)
         fragments.clear()
+        # Source indentation between block tags leaves text nodes of whitespace alone.
+        if line.isspace():
+            return
+        line = _collapse_whitespace(line)
         if line and not is_boilerplate(line):
             lines.append(line)
 
@@ -119,18 +132,42 @@ def _render(root: LexborNode) -> str:
             paragraphs.append("\n".join(lines))
             lines.clear()
 
-    # `traverse` visits nodes in document order but signals no element ends, so text that follows
-    # a closed block inside its parent ("<div><p>a</p>tail</div>") is found by its sibling.
+    # `traverse` visits nodes in document order but signals no element ends, so a node that
+    # follows a closed block inside its parent ("<div><p>a</p>tail</div>") is found by its
+    # previous sibling; only when text is pending, since otherwise there is nothing to end.
     for node in root.traverse(include_text=True):
+        if skip_next:  # the text of a script, style... element met just before
+            skip_next = False
+            continue
         tag = node.tag
-        if tag == _TEXT_NODE:
+        if tag in _BLOCKS:
+            end_paragraph()
+            continue
+        if fragments or lines:
             previous = node.prev
             if previous is not None and previous.tag in _BLOCKS:
                 end_paragraph()
+        if tag == _TEXT_NODE:
             fragments.append(node.text_content or "")
-        elif tag in _BLOCKS:
-            end_paragraph()
         elif tag == "br":
             end_line()
+        elif tag in _DROPPED_RAW_TEXT:
+            skip_next = node.child is not None
+        elif tag in _DROPPED_CONTAINERS:
+            containers.add(tag)
     end_paragraph()
-    return "\n\n".join(paragraphs)
+    return "\n\n".join(paragraphs), containers
+
+
+def _collapse_whitespace(text: str) -> str:
+    """Runs of HTML whitespace to one space, as a browser renders them, then stripped.
+
+    `str.replace` loops instead of `" ".join(text.split())`, which builds an object per word and
+    cost most of the renderer's time.
+    """
+    for char in "\n\r\t\f":
+        if char in text:
+            text = text.replace(char, " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.strip()

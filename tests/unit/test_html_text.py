@@ -70,6 +70,21 @@ def test_script_and_style_content_never_appears() -> None:
     assert clean_text(markup) == "Before.\n\nAfter."
 
 
+def test_an_empty_script_does_not_swallow_the_text_after_it() -> None:
+    assert (
+        clean_text('<p>One</p><script src="x.js"></script>Two <b>three</b>') == "One\n\nTwo three"
+    )
+
+
+def test_nested_page_furniture_is_dropped_with_its_content() -> None:
+    markup = (
+        "<p>Kept.</p><aside><form><button>Vote</button><p>Poll</p></form></aside>"
+        "<noscript><p>Enable JavaScript</p></noscript><svg><text>chart</text></svg>"
+        "<p>Also kept.</p>"
+    )
+    assert clean_text(markup) == "Kept.\n\nAlso kept."
+
+
 def test_br_is_a_line_break_and_blocks_are_paragraphs() -> None:
     assert clean_text("One<br>two<br/>three") == "One\ntwo\nthree"
     assert clean_text("<div>Intro<p>Inner.</p>tail after the block</div>") == (

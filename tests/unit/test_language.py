@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from classifier.language import (
-    DETECTION_CHARS,
+    CONFIRM_WINDOW_CHARS,
+    FIRST_WINDOW_CHARS,
     MODEL_SHA256,
     UNDETERMINED,
     Detection,
@@ -26,6 +27,7 @@ from classifier.language import (
     accepts,
     bundled_model_path,
     detection_text,
+    judge,
 )
 
 SAMPLES_FILE = Path(__file__).resolve().parent.parent / "data" / "language_samples.jsonl"
@@ -53,8 +55,8 @@ def test_samples_cover_six_languages_with_short_ones() -> None:
 def test_every_foreign_sample_is_rejected(
     identifier: LanguageIdentifier, sample: dict[str, str]
 ) -> None:
-    detection = identifier.detect(sample["title"], sample["body"])
-    assert not accepts(detection, ENGLISH_ONLY), detection
+    verdict = judge(identifier, sample["title"], sample["body"], ENGLISH_ONLY)
+    assert not verdict.accepted, verdict
 
 
 def test_foreign_samples_are_named_correctly_almost_always(identifier: LanguageIdentifier) -> None:
@@ -72,8 +74,8 @@ def test_foreign_samples_are_named_correctly_almost_always(identifier: LanguageI
 def test_english_quoting_foreign_phrases_is_accepted(
     identifier: LanguageIdentifier, sample: dict[str, str]
 ) -> None:
-    detection = identifier.detect(sample["title"], sample["body"])
-    assert accepts(detection, ENGLISH_ONLY), detection
+    verdict = judge(identifier, sample["title"], sample["body"], ENGLISH_ONLY)
+    assert verdict.accepted, verdict
 
 
 def test_other_accepted_languages(identifier: LanguageIdentifier) -> None:
@@ -108,12 +110,53 @@ def test_text_without_letters_is_undetermined_and_accepted(identifier: LanguageI
     assert accepts(detection, ENGLISH_ONLY)
 
 
-def test_detection_reads_headline_and_a_bounded_start_of_the_body() -> None:
-    text = detection_text("BREAKING: Talks Resume", "Officials said\n\nthe talks " * 200)
+@pytest.mark.parametrize("max_chars", [FIRST_WINDOW_CHARS, CONFIRM_WINDOW_CHARS])
+def test_detection_reads_headline_and_a_bounded_start_of_the_body(max_chars: int) -> None:
+    text = detection_text("BREAKING: Talks Resume", "Officials said\n\nthe talks " * 200, max_chars)
     assert text.startswith("breaking: talks resume officials said the talks")
-    assert len(text) <= DETECTION_CHARS
+    assert max_chars - 12 <= len(text) <= max_chars
     assert not text.endswith(" ")
     assert "\n" not in text
+
+
+class _Scripted:
+    """An identifier that answers from a script, to see which windows `judge` reads."""
+
+    def __init__(self, *answers: Detection) -> None:
+        self.answers = list(answers)
+        self.read: list[str] = []
+
+    def detect_text(self, text: str) -> Detection:
+        self.read.append(text)
+        answer = self.answers.pop(0)
+        return Detection(answer.language, answer.probability, answer.candidates, text)
+
+
+def _said(language: str, probability: float) -> Detection:
+    return Detection(language, probability, ((language, probability),), "")
+
+
+def test_an_accepted_article_pays_for_the_short_window_only() -> None:
+    scripted = _Scripted(_said("en", 0.97))
+    verdict = judge(scripted, "Talks resume", "word " * 300, ENGLISH_ONLY)
+    assert verdict.accepted
+    assert len(scripted.read) == 1
+    assert len(scripted.read[0]) <= FIRST_WINDOW_CHARS
+
+
+def test_a_rejection_needs_the_long_window_to_agree() -> None:
+    overturned = _Scripted(_said("de", 0.9), _said("en", 0.8))
+    verdict = judge(overturned, "Talks", "word " * 300, ENGLISH_ONLY)
+    assert verdict.accepted
+    assert [len(text) <= FIRST_WINDOW_CHARS for text in overturned.read] == [True, False]
+    confirmed = _Scripted(_said("de", 0.9), _said("de", 0.95))
+    verdict = judge(confirmed, "Talks", "word " * 300, ENGLISH_ONLY)
+    assert not verdict.accepted
+    assert verdict.detection.probability == 0.95
+    # A headline alone has nothing more to read: one window decides.
+    alone = _Scripted(_said("de", 0.9))
+    assert not judge(alone, "Hochwasser in Bayern", "", ENGLISH_ONLY).accepted
+    assert len(alone.read) == 1
 
 
 def test_probabilities_and_candidates(identifier: LanguageIdentifier) -> None:

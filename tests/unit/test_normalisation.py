@@ -59,3 +59,31 @@ def test_normalising_twice_changes_nothing() -> None:
     raw = "“Talks”\u00a0resume\r\n– ﬁnally\x05"
     once = normalise(raw)
     assert normalise(once) == once
+
+
+def test_every_folded_character_is_noticed_by_a_fast_check() -> None:
+    """The design's invariant: `normalise` scans only when a cheap check says it must."""
+    from classifier.normalisation import _COMMON, _FOLD
+
+    common = {old for old, _ in _COMMON}
+    for char in _FOLD:
+        noticed = (
+            char in common or not char.isprintable() or not unicodedata.is_normalized("NFKC", char)
+        )
+        assert noticed, hex(ord(char))
+
+
+def test_agrees_with_a_character_by_character_reference() -> None:
+    import random
+
+    from classifier.normalisation import _FOLD
+
+    def reference(text: str) -> str:
+        text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+        return "".join(_FOLD.get(char, char) for char in text)
+
+    pool = [*_FOLD, *"abcXYZ \n.'\"", "é", "ü", "ß", "…", "²", "世", "я", "\u200d"]
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 12)))
+        assert normalise(text) == reference(text), repr(text)
