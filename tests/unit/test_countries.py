@@ -69,6 +69,7 @@ def test_short_forms_demonyms_capitals_and_seats() -> None:
 
 def test_whole_words_only() -> None:
     assert codes("The USB drive was found in a BUSINESS office in Omaha.") == []
+    assert codes("Officials in Port-au-Prince misused US$50 million and US $2 million.") == ["HT"]
 
 
 # -- centrality -----------------------------------------------------------------------------------
