@@ -37,7 +37,7 @@ MIN_SHARE: Final = 0.3
 # 1 for the ASCII bytes that continue a word; any other byte (space, punctuation, quotes, the
 # bytes of non-ASCII characters) ends one.
 _WORD: Final = bytes(1 if chr(b).isascii() and chr(b).isalnum() else 0 for b in range(256))
-_CAPS_WINDOW: Final = 24
+_CAPS_WINDOW: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,22 +163,20 @@ class CountryExtractor:
     def _rank(self, tally: _Tally) -> tuple[Country, ...]:
         if not tally.scores:
             return ()
-        order = sorted(tally.scores, key=lambda c: (-tally.scores[c], tally.first[c], c))
-        floor = max(MIN_SCORE, MIN_SHARE * tally.scores[order[0]])
+        first = tally.first
+        ranked = sorted((-score, first[code], code) for code, score in tally.scores.items())
+        floor = max(MIN_SCORE, -MIN_SHARE * ranked[0][0])
         return tuple(
             Country(code, self._names[code], tally.counts[code], code in tally.headline)
-            for code in order[:MAX_COUNTRIES]
-            if tally.scores[code] >= floor
+            for score, _, code in ranked[:MAX_COUNTRIES]
+            if -score >= floor
         )
 
 
 def _all_caps(raw: bytes, start: int, end: int) -> bool:
-    """True in all-caps text ("TRUMP TELLS US"), where a short all-caps form is not a name.
+    """True in all-caps text ("TRUMP TELLS US TO"), where a short all-caps form is not a name.
 
-    The window stays on the form's own line: an all-caps headline is followed by a normal body."""
-    low = max(start - _CAPS_WINDOW, 0)
-    low = raw.rfind(b"\n", low, start) + 1 or low
-    line_end = raw.find(b"\n", end, end + _CAPS_WINDOW)
-    high = line_end if line_end >= 0 else end + _CAPS_WINDOW
-    window = raw[low:high]
-    return window == window.upper()
+    Reads only the few bytes on each side: enough to see the neighbouring words' case, and cheap,
+    as "US" is among the most frequent forms."""
+    near = raw[max(start - _CAPS_WINDOW, 0) : start] + raw[end : end + _CAPS_WINDOW]
+    return near.upper() == near != near.lower()

@@ -20,11 +20,14 @@ _TITLES: Final = frozenset(
     b"Mr. Mrs. Ms. Dr. Rep. Sen. Gov. Gen. Lt. Sgt. Col. Capt. Coach Judge Justice".split()
 )
 _SPACE: Final = 0x20
+_LOOK_BACK: Final = 32
 
 
 def _word_before(raw: bytes, end: int) -> tuple[bytes, int]:
     """The space-separated word ending just before `end` (a space) and where it starts."""
-    begin = max(raw.rfind(b" ", 0, end), raw.rfind(b"\n", 0, end)) + 1
+    # Bounded look-back: a word is short, and an unbounded rfind would walk a whole paragraph.
+    low = max(end - _LOOK_BACK, 0)
+    begin = max(raw.rfind(b" ", low, end), raw.rfind(b"\n", low, end), low - 1) + 1
     return raw[begin:end], begin
 
 
