@@ -7,6 +7,12 @@
 Pure code: nothing here reads Kafka, Prometheus or the service's settings.
 """
 
-from classifier.countries.extractor import MAX_COUNTRIES, Country, CountryExtractor
+from classifier.countries.extractor import (
+    MAX_COUNTRIES,
+    Country,
+    CountryExtractor,
+    CountryFinder,
+    default_extractor,
+)
 
-__all__ = ["MAX_COUNTRIES", "Country", "CountryExtractor"]
+__all__ = ["MAX_COUNTRIES", "Country", "CountryExtractor", "CountryFinder", "default_extractor"]

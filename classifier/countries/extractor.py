@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from functools import cache
+from typing import Final, Protocol
 
 import ahocorasick_rs
 
@@ -26,7 +27,13 @@ from classifier.countries.gazetteer import Gazetteer, Rule, load_gazetteer
 from classifier.countries.rules import decide, reads_as_person
 from classifier.prediction import ArticleText
 
-__all__ = ["MAX_COUNTRIES", "Country", "CountryExtractor"]
+__all__ = [
+    "MAX_COUNTRIES",
+    "Country",
+    "CountryExtractor",
+    "CountryFinder",
+    "default_extractor",
+]
 
 MAX_COUNTRIES: Final = 5
 LEAD_BYTES: Final = 600
@@ -49,6 +56,18 @@ class Country:
     name: str
     mentions: int
     in_headline: bool
+
+
+class CountryFinder(Protocol):
+    """What the service needs of the countries step: a batch of texts in, one tuple per text."""
+
+    def extract_many(self, texts: Sequence[ArticleText]) -> list[tuple[Country, ...]]: ...
+
+
+@cache
+def default_extractor() -> CountryExtractor:
+    """The extractor of the shipped alias file, built on first use (about 20 ms) and kept."""
+    return CountryExtractor.load()
 
 
 class _Tally:
