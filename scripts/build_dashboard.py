@@ -966,11 +966,16 @@ def countries(layout: Layout) -> None:
                     "decimals": 0,
                     "color": {"mode": "thresholds"},
                     "thresholds": thresholds((None, "green"), (0.2, "orange"), (0.4, "red")),
-                    "custom": {"align": "auto", "cellOptions": {"type": "color-text"}},
+                    "custom": {
+                        "align": "auto",
+                        "cellOptions": {"type": "color-text"},
+                        "inspect": False,
+                    },
                 },
                 "overrides": [],
             },
             "options": {
+                "frameIndex": 0,
                 "showHeader": True,
                 "cellHeight": "sm",
                 "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": ""},

@@ -3,10 +3,11 @@
     extractor = CountryExtractor.load()
     extractor.extract(ArticleText(title=..., body=...))  # -> (Country(code="IR", ...), ...)
 
-One Aho-Corasick automaton (a DFA over UTF-8 bytes, leftmost-longest, built once at load) finds
-every known form in `title + "\\n" + body` in a single case-sensitive scan: the classifier's tokens
-are lower-cased, which would lose "US" vs "us" and "Turkey" vs "turkey". Python then touches only
-the matches (a few dozen an article): whole-word check, ambiguity rules, and a centrality score.
+One Aho-Corasick automaton (daachorse: a double array over UTF-8 bytes with a prefilter,
+leftmost-longest, built once at load) finds every known form in `title + "\\n" + body` in a single
+case-sensitive scan: the classifier's tokens are lower-cased, which would lose "US" vs "us" and
+"Turkey" vs "turkey". Python then touches only the matches (a few dozen an article): whole-word
+check, ambiguity rules, and a centrality score.
 
 Centrality: each mention adds its kind's weight (name, demonym, seat 1; capital 0.8; weak 0.3; from
 the alias file) times where it stands: headline x3, lead (first LEAD_BYTES of the body) x2, rest
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final, Protocol
 
-import ahocorasick_rs
+import daachorse
 
 from classifier.countries.gazetteer import Gazetteer, Rule, load_gazetteer
 from classifier.countries.rules import decide, reads_as_person
@@ -104,10 +105,9 @@ class CountryExtractor:
         self._names = gazetteer.names
         self._name_weight = gazetteer.weights["name"]
         self._weak_weight = gazetteer.weights["weak"]
-        self._automaton = ahocorasick_rs.BytesAhoCorasick(
+        self._automaton = daachorse.DoubleArrayAhoCorasick(
             [form.surface.encode() for form in gazetteer.forms],
-            matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
-            implementation=ahocorasick_rs.Implementation.DFA,
+            match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST,
         )
 
     @classmethod
@@ -127,7 +127,7 @@ class CountryExtractor:
         pending: dict[Rule, list[tuple[int, int]]] = {}
         codes, weights, guards, word = self._codes, self._weights, self._guards, _WORD
         # The hot loop: a few dozen matches an article, kept to indexing and dict updates.
-        for index, start, end in self._automaton.find_matches_as_indexes(raw):
+        for start, end, index in self._automaton.find(raw):
             if (start and word[raw[start - 1]]) or (end < size and word[raw[end]]):
                 continue  # inside a longer word: "US" in "USB", "Niger" in "Nigeria"
             weight = weights[index]
@@ -197,5 +197,7 @@ def _all_caps(raw: bytes, start: int, end: int) -> bool:
 
     Reads only the few bytes on each side: enough to see the neighbouring words' case, and cheap,
     as "US" is among the most frequent forms."""
-    near = raw[max(start - _CAPS_WINDOW, 0) : start] + raw[end : end + _CAPS_WINDOW]
+    before = raw[max(start - _CAPS_WINDOW, 0) : start]
+    # Stay on the form's own line: an all-caps byline ("USA TODAY") sits between normal lines.
+    near = before[before.rfind(b"\n") + 1 :] + raw[end : end + _CAPS_WINDOW].split(b"\n", 1)[0]
     return near.upper() == near != near.lower()
