@@ -1,4 +1,4 @@
-"""Score the country extractor against the gold written by reading (tests/data/countries_gold.jsonl).
+"""Score the country extractor against the gold written by reading (tests/data/countries_gold*).
 
     python -m bench.countries_check [--datasets ../shared/datasets] [--out PATH]
 
