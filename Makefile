@@ -51,8 +51,9 @@ demo: $(STAMP) ## local broker + service + sample articles; prints tagged result
 train: $(STAMP) ## retrain the models from ../shared/datasets into models/
 	$(BIN)/detente train
 
-bench: $(STAMP) ## classifier speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
+bench: $(STAMP) ## classifier speed, size-check cost, then the end-to-end pipeline benchmark (JSON in bench/results/)
 	$(BIN)/python bench/classify_speed.py
+	$(BIN)/python -m bench.size_check_cost
 	$(BIN)/python -m bench.pipeline_speed
 
 bench-pipeline: $(STAMP) ## end to end on a private Kafka broker: rates, ratios, latency, RSS, startup
