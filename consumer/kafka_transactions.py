@@ -111,7 +111,7 @@ class TransactionalSink:
             # A permission withdrawn while running may be granted back: retry and alert, never
             # stop (an orchestrator would only restart the process into the same wall). The
             # batch is delivered again from memory, so the input is not rewound.
-            self._abort("error", exc)
+            self._abort(exc)
             raise RetriableDeliveryError(f"not allowed to deliver: {exc!r}") from exc
         except FencedInstanceIdError as exc:
             raise DeliveryError(
@@ -148,9 +148,9 @@ class TransactionalSink:
         self._metrics.transactions_aborted.labels(cause="refused_record").inc()
         self._discard_producer()
 
-    def _abort(self, metric_cause: str, cause: KafkaError | None = None) -> None:
-        """Abort the open transaction; a producer that cannot (fenced, fatal) is replaced."""
-        self._metrics.transactions_aborted.labels(cause=metric_cause).inc()
+    def _abort(self, cause: KafkaError) -> None:
+        """Abort the failed transaction; a producer that cannot (fenced, fatal) is replaced."""
+        self._metrics.transactions_aborted.labels(cause="error").inc()
         if isinstance(cause, _FENCED):
             log.warning(
                 "producer fenced: the broker aborted its transaction (open longer than"
@@ -172,7 +172,7 @@ class TransactionalSink:
             self._discard_producer()
 
     def _abort_and_rewind(self, position: BatchPosition, cause: KafkaError) -> None:
-        self._abort("error", cause)
+        self._abort(cause)
         self._aborts_in_a_row += 1
         if self._aborts_in_a_row > self._max_aborts:
             raise DeliveryError(
