@@ -51,9 +51,10 @@ demo: $(STAMP) ## local broker + service + sample articles; prints tagged result
 train: $(STAMP) ## retrain the models from ../shared/datasets into models/
 	$(BIN)/detente train
 
-bench: $(STAMP) ## classifier and countries speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
+bench: $(STAMP) ## classifier, countries and size-check speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
 	$(BIN)/python bench/classify_speed.py
 	$(BIN)/python -m bench.countries_speed
+	$(BIN)/python -m bench.size_check_cost
 	$(BIN)/python -m bench.pipeline_speed
 
 countries-check: $(STAMP) ## score the countries step against the gold read by hand (bench/results/countries_check.json)

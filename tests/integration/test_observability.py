@@ -340,7 +340,7 @@ def test_promtool_checks_the_config_and_the_rules() -> None:
     assert "SUCCESS: 1 rule files found" in config.stdout
     rules = _run(promtool, "check", "rules", str(RULES))
     assert rules.returncode == 0, rules.stdout + rules.stderr
-    assert "SUCCESS: 9 rules found" in rules.stdout
+    assert "SUCCESS: 11 rules found" in rules.stdout
 
 
 def test_promtool_unit_tests_of_the_alert_rules_pass() -> None:

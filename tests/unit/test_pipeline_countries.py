@@ -9,7 +9,7 @@ from classifier.countries import Country
 from classifier.prediction import ArticleClassifier, ArticleText
 from consumer.pipeline import PipelineConfig, process_batch, tag_articles
 from consumer.schemas import ArticleIn, TaggedArticle
-from tests.unit.fakes import article, inbound
+from tests.unit.fakes import DEFAULT_LIMITS, article, inbound
 
 CONFIG = PipelineConfig(output_topic="tagged", dlq_topic="dlq", max_text_chars=200)
 
@@ -53,7 +53,7 @@ def test_the_wire_record_carries_countries_as_objects(tagger: ArticleClassifier)
         article("c", "Iran and Pakistan agree to return ambassadors", "Tehran and Islamabad said."),
         0,
     )
-    (out,) = process_batch([record], tagger, CONFIG)
+    (out,) = process_batch([record], tagger, CONFIG, DEFAULT_LIMITS)
     wire = json.loads(out.value)
     assert wire["schema_version"] == "1.1"
     assert [c["code"] for c in wire["countries"]] == ["IR", "PK"]
@@ -63,7 +63,7 @@ def test_the_wire_record_carries_countries_as_objects(tagger: ArticleClassifier)
 
 def test_no_state_gives_an_empty_list(tagger: ArticleClassifier) -> None:
     record = inbound(article("d", "Late goal wins the cup final"), 0)
-    (out,) = process_batch([record], tagger, CONFIG)
+    (out,) = process_batch([record], tagger, CONFIG, DEFAULT_LIMITS)
     assert json.loads(out.value)["countries"] == []
 
 
