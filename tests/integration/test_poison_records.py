@@ -136,6 +136,7 @@ def test_an_output_topic_someone_created_with_100_kb_is_respected(
     kafka_bootstrap: str, launched: Launched, service_logs: Path, guarantee: str
 ) -> None:
     topics = Topics.unique(f"small-{guarantee}")
+    create_topic(kafka_bootstrap, topics.raw, 3)
     create_topic(kafka_bootstrap, topics.tagged, 3, {"max.message.bytes": "100000"})
     long_title = _valid("long-title", title="Talks resume in Geneva " * 13_000)  # ~300 KB
     huge_url = _valid("huge-url", url="https://example.org/" + "p" * 150_000)
