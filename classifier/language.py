@@ -34,6 +34,7 @@ import hashlib
 import importlib.util
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -52,6 +53,7 @@ __all__ = [
     "TextIdentifier",
     "Verdict",
     "accepts",
+    "bundled_identifier",
     "bundled_model_path",
     "detection_text",
     "judge",
@@ -132,6 +134,11 @@ class LanguageIdentifier:
         except Exception as exc:
             raise LanguageModelError(f"cannot load the language model {path}: {exc}") from exc
 
+    def languages(self) -> frozenset[str]:
+        """Every code the model can answer (176): the bound of the per-language metric."""
+        labels, _ = self._model.predict("x", k=-1, threshold=-1.0)
+        return frozenset(label.removeprefix(_LABEL_PREFIX) for label in labels)
+
     def detect(self, title: str, body: str, max_chars: int = CONFIRM_WINDOW_CHARS) -> Detection:
         """The language of an article from its cleaned headline and the start of its body."""
         return self.detect_text(detection_text(title, body, max_chars))
@@ -147,6 +154,12 @@ class LanguageIdentifier:
         )
         language, probability = candidates[0]
         return Detection(language, probability, candidates, text)
+
+
+@cache
+def bundled_identifier() -> LanguageIdentifier:
+    """The identifier of the bundled model, loaded on first use (about 0.1 s) and kept."""
+    return LanguageIdentifier()
 
 
 def accepts(
@@ -178,6 +191,10 @@ class TextIdentifier(Protocol):
 class Verdict:
     detection: Detection  # the detection that decided
     accepted: bool
+    # What to call the article's language: the detected one, except for an article accepted
+    # although another language came first (a headline with a loanword), which is called by its
+    # most probable accepted language, since that is what it was accepted as.
+    language: str
 
 
 def judge(
@@ -192,9 +209,19 @@ def judge(
     rule = (accepted, reject_at, reject_at_with_english_words)
     first = identifier.detect_text(detection_text(title, body, FIRST_WINDOW_CHARS))
     if accepts(first, *rule):
-        return Verdict(first, True)
+        return _verdict(first, True, accepted)
     longer = detection_text(title, body, CONFIRM_WINDOW_CHARS)
     if len(longer) <= len(first.text):  # nothing more to read
-        return Verdict(first, False)
+        return _verdict(first, False, accepted)
     second = identifier.detect_text(longer)
-    return Verdict(second, accepts(second, *rule))
+    return _verdict(second, accepts(second, *rule), accepted)
+
+
+def _verdict(detection: Detection, accepted: bool, languages: AbstractSet[str]) -> Verdict:
+    name = detection.language
+    if accepted and name not in languages and name != UNDETERMINED:
+        # With one accepted language, an accepted article is in it even when the candidates
+        # do not name it (an English story opening on a long French quote).
+        fallback = next(iter(languages)) if len(languages) == 1 else name
+        name = next((code for code, _ in detection.candidates if code in languages), fallback)
+    return Verdict(detection, accepted, name)

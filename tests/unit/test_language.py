@@ -242,3 +242,24 @@ def test_nothing_is_downloaded_or_written_at_run_time(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "offline ok fr" in done.stdout
     assert not missing.exists()
+
+
+def test_an_accepted_article_is_called_by_an_accepted_language() -> None:
+    def scripted(*candidates: tuple[str, float]) -> _Scripted:
+        return _Scripted(Detection(candidates[0][0], candidates[0][1], candidates, ""))
+
+    # A loanword headline: French first, English words keep it in; it is called English.
+    loanword = scripted(("fr", 0.9), ("en", 0.05))
+    assert judge(loanword, "the art of the après-ski menu", "", ENGLISH_ONLY).language == "en"
+    # English accepted alone: an accepted article is English even if no candidate says so.
+    unnamed = scripted(("fr", 0.9), ("it", 0.05))
+    assert judge(unnamed, "the envoy said 'il faut'", "", ENGLISH_ONLY).language == "en"
+    # Several accepted and none named: the detected language stays.
+    several = scripted(("fr", 0.9), ("it", 0.05))
+    verdict = judge(several, "the envoy said 'il faut'", "", frozenset({"en", "de"}))
+    assert (verdict.accepted, verdict.language) == (True, "fr")
+    # A rejected article is called by what was detected.
+    rejected = scripted(
+        ("fr", 0.99),
+    )
+    assert judge(rejected, "grève nationale", "", ENGLISH_ONLY).language == "fr"
