@@ -46,12 +46,15 @@ from classifier.artifact import load_classifier  # noqa: E402
 from classifier.html_text import clean_text  # noqa: E402
 from classifier.language import LanguageIdentifier, judge  # noqa: E402
 from consumer.batch_mode import classify_lines  # noqa: E402
+from consumer.output_fit import OutputLimits  # noqa: E402
 from consumer.pipeline import PipelineConfig, process_batch  # noqa: E402
 from consumer.records import InboundRecord  # noqa: E402
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 ACCEPTED: Final = frozenset({"en"})
 BATCH: Final = 250  # the service's default max_poll_records
+# The limits detente creates its topics with (1 MiB + Kafka's record-batch overhead).
+LIMITS: Final = OutputLimits(tagged_bytes=1_463_637, dead_letter_bytes=1_463_637)
 
 
 def _entities(text: str) -> str:
@@ -146,7 +149,7 @@ def run(data: Path, n_articles: int, html_share: float, repeats: int) -> dict[st
 
     def pipeline() -> object:
         return [
-            process_batch(records[i : i + BATCH], tagger, config)
+            process_batch(records[i : i + BATCH], tagger, config, LIMITS)
             for i in range(0, len(records), BATCH)
         ]
 

@@ -57,6 +57,7 @@ __all__ = [
     "bundled_model_path",
     "detection_text",
     "judge",
+    "probability_not_accepted",
 ]
 
 FIRST_WINDOW_CHARS: Final = 60
@@ -156,6 +157,11 @@ class LanguageIdentifier:
         return Detection(language, probability, candidates, text)
 
 
+def probability_not_accepted(detection: Detection, accepted: AbstractSet[str]) -> float:
+    """The share of the top-5 probability held by languages that are not accepted."""
+    return sum(p for language, p in detection.candidates if language not in accepted)
+
+
 @cache
 def bundled_identifier() -> LanguageIdentifier:
     """The identifier of the bundled model, loaded on first use (about 0.1 s) and kept."""
@@ -174,7 +180,7 @@ def accepts(
     """
     if detection.language in accepted or detection.language == UNDETERMINED:
         return True
-    against = sum(p for language, p in detection.candidates if language not in accepted)
+    against = probability_not_accepted(detection, accepted)
     needed = reject_at
     if "en" in accepted and not _ENGLISH_WORDS.isdisjoint(detection.text.split()):
         needed = max(reject_at, reject_at_with_english_words)

@@ -9,11 +9,13 @@ goes through `normalise` before anything reads it:
 - compatibility folding (NFKC) only where it is safe: typographic ligatures and full-width ASCII.
   Full NFKC is not used because it also rewrites superscripts, fractions and other symbols whose
   form carries meaning ("km²" would become "km2");
-- curly single and double quotes to straight ones; unusual spaces to a plain space; CR and the
-  Unicode line and paragraph separators to a line break (the sentence splitter ends a sentence
-  there); a tab to a space;
+- curly single and double quotes to straight ones; unusual spaces to a plain space; CR, form
+  feed and the Unicode line and paragraph separators to a line break (the sentence splitter ends
+  a sentence there); a tab to a space;
 - invisible characters (zero-width space, byte-order mark, soft hyphen) and control characters
-  removed. Zero-width joiners stay: some scripts and emoji need them.
+  removed, except C1 controls that are Windows-1252 punctuation read as Latin-1 ("don\x92t"),
+  which become what was meant ("don't"). Zero-width joiners stay: some scripts and emoji need
+  them.
 
 Nothing else changes: ellipses, dashes, guillemets and runs of spaces stay as sent, so plain text
 passes through as it came apart from these folds.
@@ -46,10 +48,16 @@ def _fold_table() -> dict[str, str]:
         table[chr(code)] = " "
     table["\t"] = " "
     table["\v"] = " "
-    for char in "\r\f\u0085\u2028\u2029":
+    for char in "\r\f\u2028\u2029":
         table[char] = "\n"
     for char in "\u200b\u2060\ufeff\u00ad":
         table[char] = ""
+    # C1 controls in news text are Windows-1252 punctuation read as Latin-1 ("don\x92t"): they
+    # become the character the publisher meant (then folded like the rest), or nothing.
+    for code in range(0x80, 0xA0):
+        meant = bytes([code]).decode("cp1252", errors="ignore")
+        if meant:
+            table[chr(code)] = table.get(meant, meant)
     for code in (*range(0x00, 0x20), *range(0x7F, 0xA0)):
         table.setdefault(chr(code), "")
     del table["\n"]

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from classifier.html_text import clean_text
-from classifier.language import UNDETERMINED, TextIdentifier, judge
+from classifier.language import UNDETERMINED, TextIdentifier, judge, probability_not_accepted
 from consumer.schemas import ArticleIn, RejectReason
 from consumer.validation import Rejection
 
@@ -64,9 +64,11 @@ def _prepare(
     verdict = judge(identifier, title or "", body or "", accepted)
     detected = verdict.language
     if not verdict.accepted:
+        detection = verdict.detection
+        against = probability_not_accepted(detection, accepted)
         detail = (
-            f"detected language {detected} with probability"
-            f" {verdict.detection.probability:.3f}; accepted: {', '.join(sorted(accepted))}"
+            f"detected language {detected} with probability {detection.probability:.3f}"
+            f" (languages not accepted: {against:.3f}); accepted: {', '.join(sorted(accepted))}"
         )
         return Rejection(RejectReason.UNSUPPORTED_LANGUAGE, detail), detected
     language = article.language or (None if detected == UNDETERMINED else detected)

@@ -80,7 +80,9 @@ def test_the_step_rejects_an_unaccepted_language_with_what_was_detected() -> Non
     (rejection,) = out
     assert isinstance(rejection, Rejection)
     assert rejection.reason is RejectReason.UNSUPPORTED_LANGUAGE
-    assert rejection.detail == "detected language fr with probability 0.994; accepted: en"
+    assert rejection.detail == (
+        "detected language fr with probability 0.994 (languages not accepted: 0.994); accepted: en"
+    )
     assert languages == ["fr"]  # detection decides, whatever the input declares
 
 
@@ -132,7 +134,9 @@ def test_foreign_articles_become_unsupported_language_dead_letters(
     letter = DeadLetter.model_validate_json(out.value)
     assert letter.reason is RejectReason.UNSUPPORTED_LANGUAGE
     assert re.fullmatch(
-        r"detected language [a-z]{2,3} with probability [01]\.\d{3}; accepted: en", letter.detail
+        r"detected language [a-z]{2,3} with probability [01]\.\d{3}"
+        r" \(languages not accepted: [01]\.\d{3}\); accepted: en",
+        letter.detail,
     )
     assert out.language is not None
     assert out.language != "en"
