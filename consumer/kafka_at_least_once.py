@@ -6,8 +6,9 @@ times. Without a crash nothing is doubled: a record the broker refuses for a fau
 (`produce_outcomes.isolate`), so each good record is written once; the culprits are named in an
 `OutputsRefusedError` and the runner delivers their replacements before the offsets move.
 
-kafka-python puts an idempotent producer in a fatal state after any non-retriable record error
-(the Java client bumps its epoch instead), so a producer that saw a failure is replaced.
+That depends on a failed record never having been written, which is why this mode's producer is
+not idempotent (`kafka_io.new_producer` says why). A producer that saw a failure is replaced all
+the same: a new one costs a reconnect, and no state of the old one can then leak into the retry.
 """
 
 from __future__ import annotations

@@ -162,9 +162,20 @@ def build_producer(settings: Settings, batch_limit: int) -> KafkaProducer:
 def new_producer(settings: Settings, batch_limit: int) -> KafkaProducer:
     """A producer for `settings` whose batches stay under `batch_limit` bytes (the smallest
     destination's record limit); client errors propagate (the sinks renew their own)."""
-    transactional: dict[str, Any] = {}
+    # At-least-once runs without idempotence, one request in flight per broker (so retries keep
+    # the order). kafka-python turns an idempotent producer fatal on any record the broker
+    # refuses and then fails its in-flight batches client-side although the broker wrote them:
+    # sending those again after a refusal duplicated records. Without idempotence a refused
+    # record fails alone and nothing written is ever reported failed; the price is that a retry
+    # after a lost acknowledgement (the broker or the network failing) may write a record twice,
+    # which at-least-once allows.
+    guarantee: dict[str, Any] = {
+        "enable_idempotence": False,
+        "max_in_flight_requests_per_connection": 1,
+    }
     if settings.processing_guarantee == "exactly-once":
-        transactional = {
+        guarantee = {
+            "enable_idempotence": True,
             "transactional_id": settings.transactional_id(),
             "transaction_timeout_ms": settings.transaction_timeout_ms,
             # A batch's transaction often starts while the broker still completes the previous
@@ -175,9 +186,8 @@ def new_producer(settings: Settings, batch_limit: int) -> KafkaProducer:
         }
     return KafkaProducer(
         **connection_options(settings),
-        **transactional,
+        **guarantee,
         acks="all",
-        enable_idempotence=True,
         # Every batch ends in a flush or a transaction commit, which sends at once whatever
         # the linger; until then a batch's results gather into one request per partition
         # instead of dozens of 16 KiB ones (about 40% less producer CPU a record, bench/).

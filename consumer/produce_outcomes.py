@@ -43,8 +43,12 @@ Failures = dict[int, KafkaError]
 
 _SIZE_FAULTS: Final = (MessageSizeTooLargeError, RecordListTooLargeError)
 _RECORD_FAULTS: Final = (*_SIZE_FAULTS, InvalidRecordError, CorruptRecordError)
-# kafka-python's words for a record that failed only because its batch held an invalid one.
-_COLLATERAL_MESSAGE: Final = "part of a batch which had one more more invalid records"
+# kafka-python's words for a record that failed only because another one did: its batch held an
+# invalid record, or a record sent after a refusal in the same transaction (`send` refuses it).
+_COLLATERAL_MESSAGES: Final = (
+    "part of a batch which had one more more invalid records",
+    "at least one previous transactional or idempotent request has failed",
+)
 # A refused batch still used up its sequence numbers on the client: the batches behind it fail
 # out of order, and kafka-python bumps the producer epoch. Beside a refusal, that is collateral.
 _SEQUENCE_FALLOUT: Final = (
@@ -61,7 +65,7 @@ def is_size_fault(error: KafkaError) -> bool:
 
 def _is_collateral(error: KafkaError) -> bool:
     return isinstance(error, _SEQUENCE_FALLOUT) or (
-        type(error) is KafkaError and _COLLATERAL_MESSAGE in str(error)
+        type(error) is KafkaError and any(words in str(error) for words in _COLLATERAL_MESSAGES)
     )
 
 
