@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from classifier.artifact import load_classifier
 from consumer.errors import DetenteError, StartupError
+from consumer.exit_codes import ExitCode
 from consumer.http_endpoints import OpsServer, all_ready
 from consumer.kafka_io import (
     AtLeastOnceSink,
@@ -34,10 +35,6 @@ from consumer.validation import InputLimits
 __all__ = ["detente_version", "pipeline_config", "serve"]
 
 log = logging.getLogger(__name__)
-
-# Exit codes: 0 clean stop, 2 could not start, 3 stopped by a non-retriable error.
-EXIT_STARTUP = 2
-EXIT_FATAL = 3
 
 
 def detente_version() -> str:
@@ -70,11 +67,11 @@ def serve(settings: Settings) -> int:
         consumer = build_consumer(settings)
         producer = build_producer(settings)
     except StartupError as exc:
-        log.error("cannot start: %s", exc)
-        return EXIT_STARTUP
+        log.error("cannot start: %s", exc, extra={"cause": exc.cause})
+        return ExitCode.CANNOT_START
     except Exception as exc:
-        log.exception("cannot start: %s", exc)
-        return EXIT_STARTUP
+        log.exception("cannot start: %s", exc, extra={"cause": "internal"})
+        return ExitCode.CANNOT_START
 
     registry = CollectorRegistry()
     # Plain-text `/metrics` would expose each counter's creation time as one more gauge series.
@@ -101,10 +98,14 @@ def serve(settings: Settings) -> int:
             if settings.processing_guarantee == "exactly-once"
             else AtLeastOnceSink(producer, consumer, settings.produce_timeout_s)
         )
-    except DetenteError as exc:
-        log.error("cannot start: %s", exc)
+    except StartupError as exc:
+        log.error("cannot start: %s", exc, extra={"cause": exc.cause})
         ops.stop()
-        return EXIT_STARTUP
+        return ExitCode.CANNOT_START
+    except DetenteError as exc:
+        log.error("cannot start: %s", exc, extra={"cause": "broker_unreachable"})
+        ops.stop()
+        return ExitCode.CANNOT_START
     runner = Runner(
         source=source,
         sink=sink,
@@ -136,16 +137,25 @@ def serve(settings: Settings) -> int:
     try:
         runner.run(stop)
     except DetenteError as exc:
-        log.error("stopping on a non-retriable error: %s", exc, exc_info=True)
-        return EXIT_FATAL
+        log.error(
+            "stopping on a fatal infrastructure error: %s",
+            exc,
+            exc_info=True,
+            extra={"exit_code": int(ExitCode.FATAL_INFRASTRUCTURE)},
+        )
+        return ExitCode.FATAL_INFRASTRUCTURE
     except Exception as exc:
         # A bug, not bad input (that is a dead letter): stop loudly, with a log line to alert on.
-        log.exception("stopping on an unexpected error: %s", exc)
-        return EXIT_FATAL
+        log.exception(
+            "stopping on an internal error: %s",
+            exc,
+            extra={"exit_code": int(ExitCode.INTERNAL_ERROR)},
+        )
+        return ExitCode.INTERNAL_ERROR
     finally:
         ops.stop()
     log.info("detente stopped cleanly")
-    return 0
+    return ExitCode.OK
 
 
 def _install_stop_signals(stop: threading.Event, grace_s: float) -> None:
@@ -166,4 +176,4 @@ def _install_stop_signals(stop: threading.Event, grace_s: float) -> None:
 
 def _exit_after_grace(grace_s: float) -> None:
     log.error("did not stop within the %.0f s grace period; exiting", grace_s)
-    os._exit(EXIT_FATAL)
+    os._exit(ExitCode.SHUTDOWN_TIMEOUT)

@@ -65,7 +65,7 @@ def test_sample_articles_are_tagged_with_the_output_schema(
     for key in ids:
         article = TaggedArticle.model_validate_json(tagged[key])
         assert article.id.encode() == key
-        assert article.schema_version == "1.0"
+        assert article.schema_version == "1.1"
         assert 1 <= len(article.topics) <= 3
         assert article.tone.label in {"escalation", "de-escalation", "neutral"}
         assert abs(sum(article.tone.probabilities.values()) - 1) < 1e-6

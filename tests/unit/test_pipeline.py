@@ -55,7 +55,7 @@ def test_dead_letter_keeps_original_bytes_and_coordinates(tagger: ArticleClassif
     assert base64.b64decode(letter.value_base64 or "") == raw
     assert (letter.source_topic, letter.partition, letter.offset) == ("raw", 2, 41)
     assert letter.reason is RejectReason.NOT_JSON
-    assert letter.schema_version == "1.0"
+    assert letter.schema_version == "1.1"
 
 
 def test_oversized_value_is_dead_lettered_with_a_bounded_copy(tagger: ArticleClassifier) -> None:
