@@ -14,6 +14,7 @@ from types import FrameType
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from classifier.artifact import load_classifier
+from consumer.access_checks import run_startup_checks
 from consumer.errors import DetenteError, StartupError
 from consumer.exit_codes import ExitCode
 from consumer.http_endpoints import OpsServer, all_ready
@@ -63,7 +64,8 @@ def serve(settings: Settings) -> int:
     started = time.monotonic()
     try:
         model = load_classifier(settings.model_dir)
-        ensure_topics(settings)
+        # TLS, credentials, topics and permissions, each named when it fails (exit 2).
+        run_startup_checks(settings, create_missing=ensure_topics)
         consumer = build_consumer(settings)
         producer = build_producer(settings)
     except StartupError as exc:
