@@ -190,6 +190,10 @@ class _Checks:
                 )
                 continue
             missing = [op for op in role.operations if op not in allowed]
+            log.debug(
+                "topic operations",
+                extra={"check": role.check, "topic": role.topic, "allowed": sorted(allowed)},
+            )
             if missing:
                 raise AccessCheckError(
                     role.check,
@@ -208,6 +212,7 @@ class _Checks:
         except GroupAuthorizationFailedError:
             described = {group: {"authorized_operations": []}}
         allowed = described.get(group, {}).get("authorized_operations")
+        log.debug("group operations", extra={"group": group, "allowed": allowed})
         # None: a group that does not exist yet, so the broker names no operations; its Describe
         # passed (FindCoordinator needs it), and a join without Read fails at the first poll.
         if allowed is not None and "READ" not in allowed:
@@ -223,7 +228,7 @@ class _Checks:
         try:
             _retry_coordinator(lambda: self._admin.describe_transactions([transactional_id]))
         except TransactionalIdNotFoundError:
-            return  # visible to us, never used yet
+            pass  # visible to us, never used yet
         except TransactionalIdAuthorizationFailedError:
             raise AccessCheckError(
                 "transactional_id",
@@ -232,6 +237,7 @@ class _Checks:
                 " DETENTE_PROCESSING_GUARANTEE=at-least-once",
                 cause="authorization",
             ) from None
+        log.debug("transactional id not refused", extra={"transactional_id": transactional_id})
 
 
 def _retry_coordinator(call: Callable[[], Any]) -> Any:

@@ -15,6 +15,7 @@ Nothing secret is ever put into a message.
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 import struct
@@ -24,6 +25,8 @@ from consumer.sasl_client import SaslExchange, SaslProtocolError, plain, scram
 from consumer.settings import Settings
 
 __all__ = ["check_broker_handshake", "tls_context"]
+
+log = logging.getLogger(__name__)
 
 _API_METADATA = 3
 _API_VERSIONS = 18
@@ -116,6 +119,15 @@ def _handshake(
             if settings.security_protocol.startswith("SASL_"):
                 _authenticate(settings, wire, versions, where)
             wire.metadata(versions)
+            log.debug(
+                "broker handshake passed",
+                extra={
+                    "broker": where,
+                    "security_protocol": settings.security_protocol,
+                    "sasl_mechanism": settings.sasl_mechanism,
+                    "tls": sock.version() if isinstance(sock, ssl.SSLSocket) else None,
+                },
+            )
 
 
 def _tls(context: ssl.SSLContext, raw: socket.socket, host: str, where: str) -> ssl.SSLSocket:
@@ -172,10 +184,11 @@ def _authenticate(
     exchange = (
         plain(username, password) if mechanism == "PLAIN" else scram(mechanism, username, password)
     )
+    # One message for a wrong password and an unknown user: SCRAM hides which on purpose, and
+    # naming the user here would let the two differ.
     refused = (
-        f"SASL authentication as {username!r} ({mechanism}) was refused by {where}: the password"
-        " is wrong or the user does not exist (Kafka does not say which); check"
-        " DETENTE_SASL_USERNAME and DETENTE_SASL_PASSWORD"
+        f"SASL authentication ({mechanism}) was refused by {where}: wrong password or unknown"
+        " user (Kafka does not say which); check DETENTE_SASL_USERNAME and DETENTE_SASL_PASSWORD"
     )
     version = 1 if versions.get(_API_SASL_AUTHENTICATE, (0, 0))[1] >= 1 else 0
     try:

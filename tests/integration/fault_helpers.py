@@ -17,7 +17,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,13 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
         time.sleep(0.1)
 
 
-def create_topic(bootstrap: str, name: str, partitions: int) -> None:
-    """Create a topic up front, so that records can wait in it before any service runs."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+def create_topic(
+    bootstrap: str, name: str, partitions: int, client: Mapping[str, Any] | None = None
+) -> None:
+    """Create a topic up front, so that records can wait in it before any service runs.
+
+    `client` holds kafka-python security options, for a secured broker."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **(client or {}))
     try:
         admin.create_topics(
             {name: {"num_partitions": partitions, "replication_factor": 1}},
@@ -83,9 +87,11 @@ class ResultReader:
         topics: Sequence[str],
         timeout_s: float = 60.0,
         isolation_level: str = "read_committed",
+        client: Mapping[str, Any] | None = None,
     ) -> None:
         self._consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
+            **(client or {}),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
