@@ -2,12 +2,13 @@
 
 A secured cluster refuses a missing permission only when the call that needs it is made: a dead
 letter could wait hours for its first write, and a consumer without its group would merely sit
-unassigned. `run_startup_checks` asks up front, in this order, and stops at the first failure with
-a `StartupError` (exit 2) whose message starts with the check's name:
+unassigned. After the handshake (`consumer.broker_handshake`: TLS and SASL), `check_access` asks
+up front, in this order, and stops at the first failure with a `StartupError` (exit 2) whose
+message starts with the check's name:
 
-    handshake          TLS and SASL, one connection per bootstrap address (broker_handshake)
     input_topic        exists and visible; after creation: Read
-    output_topic       exists and visible; after creation: Write, DescribeConfigs
+    output_topic       exists and visible; after creation: Write, DescribeConfigs (the size
+                       limit is read from the topic's config: consumer.topic_limits)
     dead_letter_topic  exists and visible; after creation: Write, DescribeConfigs
     consumer_group     Read on the group (FindCoordinator and DescribeGroups say so)
     transactional_id   exactly-once only: the transactional id is not refused (DescribeTransactions)
@@ -15,9 +16,11 @@ a `StartupError` (exit 2) whose message starts with the check's name:
 Topic permissions come from the operations the broker says this principal may perform on each
 topic (KIP-430: Metadata with topic authorized operations), never from a probe write. A broker that
 does not say (before Kafka 2.3) gets a warning instead: then a missing grant shows at the first
-call that needs it, which stops the service before that batch's offsets are committed, so nothing
-is lost, only delayed. Topics that do not exist, or exist but are not visible, are reported as
-"missing or not visible to User:X" (Kafka does not tell the two apart), with the grant to add.
+call that needs it, where delivery is retried with backoff and alerted on (as for a permission
+withdrawn while running) and the batch's offsets are not committed, so nothing is lost.
+
+Topics that do not exist, or exist but are not visible, are reported as "missing or not visible to
+User:X" (Kafka does not tell the two apart), with the grant to add.
 """
 
 from __future__ import annotations
@@ -40,10 +43,10 @@ from kafka.errors import (
 
 from consumer.broker_handshake import check_broker_handshake
 from consumer.errors import StartupError
-from consumer.kafka_io import connection_options
+from consumer.kafka_io import build_admin
 from consumer.settings import Settings
 
-__all__ = ["AccessCheckError", "principal", "run_startup_checks"]
+__all__ = ["AccessCheckError", "check_access", "principal", "run_startup_checks"]
 
 log = logging.getLogger(__name__)
 
@@ -87,24 +90,29 @@ def principal(settings: Settings) -> str:
     return "User:ANONYMOUS"
 
 
-def run_startup_checks(settings: Settings, create_missing: Callable[[Settings], None]) -> None:
+CreateMissing = Callable[[KafkaAdminClient, Settings], None]
+
+
+def check_access(
+    admin: KafkaAdminClient, settings: Settings, create_missing: CreateMissing
+) -> None:
     """Every check above; `create_missing` creates absent topics when that is allowed."""
+    checks = _Checks(admin, settings)
+    checks.topics_present()
+    create_missing(admin, settings)
+    checks.topic_permissions()
+    checks.consumer_group()
+    if settings.processing_guarantee == "exactly-once":
+        checks.transactional_id()
+
+
+def run_startup_checks(settings: Settings, create_missing: CreateMissing) -> None:
+    """The handshake, then `check_access` with an admin client of its own: what `serve` does
+    before it builds the consumer and producer."""
     check_broker_handshake(settings)
+    admin = build_admin(settings)
     try:
-        admin = KafkaAdminClient(**connection_options(settings))
-    except KafkaError as exc:
-        raise StartupError(
-            f"no Kafka broker answers at {settings.bootstrap_servers}: {exc}",
-            cause="broker_unreachable",
-        ) from exc
-    try:
-        checks = _Checks(admin, settings)
-        checks.topics_present()
-        create_missing(settings)
-        checks.topic_permissions()
-        checks.consumer_group()
-        if settings.processing_guarantee == "exactly-once":
-            checks.transactional_id()
+        check_access(admin, settings, create_missing)
     finally:
         admin.close()
 

@@ -103,7 +103,22 @@ class ServiceMetrics:
         )
         self.transactions_aborted = Counter(
             "detente_transactions_aborted",
-            "Kafka transactions aborted (exactly-once mode).",
+            "Kafka transactions aborted (exactly-once mode), by cause: `error` (a failure; the"
+            " batch is processed again) or `refused_record` (the broker refused a record for a"
+            " fault of its own; aborts that find and replace it, by design).",
+            ["cause"],
+            registry=registry,
+        )
+        self.delivery_retries = Counter(
+            "detente_delivery_retries",
+            "Batch deliveries retried after an error that may heal (broker away, permission"
+            " withdrawn); the batch waits, nothing is lost.",
+            registry=registry,
+        )
+        self.output_limit_bytes = Gauge(
+            "detente_output_record_limit_bytes",
+            "Largest record (key + value) each output topic takes, as last read from the broker.",
+            ["topic"],
             registry=registry,
         )
         self.rebalances = Counter(
@@ -170,6 +185,8 @@ class ServiceMetrics:
         GCCollector(registry=registry)
         for reason in RejectReason:
             self.dead_lettered.labels(reason=reason.value)
+        for cause in ("error", "refused_record"):
+            self.transactions_aborted.labels(cause=cause)
         for tone in TONE_LABELS:
             self.tones.labels(tone=tone)
         for topic in TOPIC_LABELS:
@@ -184,6 +201,9 @@ class ServiceMetrics:
 
     def observe_dead_letter(self, reason: str) -> None:
         self.dead_lettered.labels(reason=reason).inc()
+
+    def output_limit(self, topic: str, limit_bytes: int) -> None:
+        self.output_limit_bytes.labels(topic=topic).set(limit_bytes)
 
     # PartitionObserver: called by the Kafka source on rebalances and after each poll.
     def partitions_assigned(self, partitions: Sequence[tuple[str, int]]) -> None:

@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     instance_id: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9._-]{1,200}$")
     transaction_timeout_ms: int = Field(default=30_000, ge=1_000)
 
+    # Group membership. Static membership lets a restart take its partitions back without a
+    # rebalance; leaving the group on a clean stop hands them over at once when the instance
+    # is not coming back (scale-down). Both on suits a rolling restart and a scale-down alike:
+    # the README's operations section says when to turn leaving off.
+    static_membership: bool = True
+    leave_group_on_stop: bool = True
+    session_timeout_ms: int = Field(default=45_000, ge=6_000, le=1_800_000)
+
     # Batching. A poll returns as soon as records are there, so a batch never waits to fill and
     # the timeout only paces an idle loop. 250 keeps an instance under 300 MB and halves the wait
     # behind a full batch; 500 is ~10% faster under a backlog, at ~310 MB (docs/scaling.md).
@@ -68,6 +76,10 @@ class Settings(BaseSettings):
 
     # Input limits and output shape
     max_message_bytes: int = Field(default=1_048_576, ge=1)
+    max_key_bytes: int = Field(default=4_096, ge=1, le=65_536)
+    max_id_bytes: int = Field(default=4_096, ge=1, le=65_536)
+    # How often the output topics' max.message.bytes is read again (also after any refusal).
+    limits_refresh_s: float = Field(default=300.0, gt=0)
     max_text_chars: int = Field(default=20_000, ge=100)
     max_json_depth: int = Field(default=32, ge=2)
     include_body: bool = False

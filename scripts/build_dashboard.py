@@ -264,7 +264,10 @@ def throughput_and_errors(layout: Layout) -> None:
     tagged = f"sum(rate(detente_messages_tagged_total{{{SEL}}}[{RATE}]))"
     dead = f"sum(rate(detente_messages_dead_lettered_total{{{SEL}}}[{RATE}]))"
     committed = f"sum(rate(detente_transactions_committed_total{{{SEL}}}[{RATE}]))"
-    aborted = f"sum(rate(detente_transactions_aborted_total{{{SEL}}}[{RATE}]))"
+    aborted = f'sum(rate(detente_transactions_aborted_total{{{SEL}, cause="error"}}[{RATE}]))'
+    probes = (
+        f'sum(rate(detente_transactions_aborted_total{{{SEL}, cause="refused_record"}}[{RATE}]))'
+    )
     layout.add(
         stat("Input", "Records polled from the input topic per second.", consumed, "cps"), 6, 4
     )
@@ -287,7 +290,8 @@ def throughput_and_errors(layout: Layout) -> None:
     layout.add(
         stat(
             "Transaction abort ratio",
-            "Aborted / all Kafka transactions (exactly-once mode; aborted batches are redone).",
+            "Transactions aborted by a failure / all (exactly-once mode; aborted batches are"
+            " redone). Aborts that find a record the broker refused are not counted here.",
             f"{aborted} / ({committed} + {aborted})",
             "percentunit",
             thresholds((None, "green"), (0.01, "yellow"), (0.1, "red")),
@@ -325,8 +329,13 @@ def throughput_and_errors(layout: Layout) -> None:
     layout.add(
         timeseries(
             "Kafka transactions per second",
-            "Committed and aborted transactions (one per batch in exactly-once mode).",
-            targets((committed, "committed"), (aborted, "aborted")),
+            "Committed and aborted transactions (one per batch in exactly-once mode). 'aborted"
+            " (refused record)': aborts by design that find a record the broker refused.",
+            targets(
+                (committed, "committed"),
+                (aborted, "aborted (failure)"),
+                (probes, "aborted (refused record)"),
+            ),
             "ops",
         ),
         12,

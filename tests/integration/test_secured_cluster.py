@@ -165,6 +165,10 @@ def _serve_and_count(
         assert service.terminate() == 0, service.log()
         reader.drain()
         _assert_exactly_once(name, topics, keys_of(records), reader)
+    messages = [line["msg"] for line in service.log_lines()]
+    # DescribeConfigs and LeaveGroup were allowed: no assumed limit, and the member left.
+    assert not [m for m in messages if "assuming" in m], messages
+    assert "left the consumer group" in messages, messages
     assert all(f'topic="{topics.raw}"' in line for line in lag), lag
 
 
