@@ -11,7 +11,7 @@ KAFKA := scripts/kafka-local
 # (both in the `prometheus` package; installed without starting its daemon).
 DEBIAN_TOOLS := scripts/ensure-debian-tools kcat prometheus promtool:prometheus
 
-.PHONY: help install lint typecheck check unit integration test demo train evaluate bench bench-pipeline \
+.PHONY: help install lint typecheck check unit integration test demo train evaluate bench bench-pipeline bench-secured \
         schemas dashboard kafka-start kafka-stop clean
 
 help: ## list the targets
@@ -57,6 +57,9 @@ bench: $(STAMP) ## classifier speed, then the end-to-end pipeline benchmark (JSO
 
 bench-pipeline: $(STAMP) ## end to end on a private Kafka broker: rates, ratios, latency, RSS, startup
 	$(BIN)/python -m bench.pipeline_speed
+
+bench-secured: $(STAMP) ## one instance on a secured broker (TLS, SCRAM, ACLs) vs a plain one, same run
+	$(BIN)/python -m bench.secured_speed
 
 schemas: $(STAMP) ## write the topics' JSON Schemas to docs/schemas/
 	$(BIN)/detente schemas --out docs/schemas
