@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := scripts/kafka-local
 # Independent peers of the integration tests, from Debian: kcat, and Prometheus with promtool
-# (both in the `prometheus` package; installed without starting its daemon).
-DEBIAN_TOOLS := scripts/ensure-debian-tools kcat prometheus promtool:prometheus
+# (both in the `prometheus` package; installed without starting its daemon); openssl makes the
+# secured test broker's CA and certificates (`scripts/kafka-local start --secure`).
+DEBIAN_TOOLS := scripts/ensure-debian-tools kcat prometheus promtool:prometheus openssl
 
 .PHONY: help install lint typecheck check unit integration test demo train evaluate bench bench-pipeline bench-secured \
         schemas dashboard kafka-start kafka-stop clean
