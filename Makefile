@@ -76,4 +76,5 @@ kafka-stop: ## stop the local Kafka broker
 
 clean: ## stop local brokers, remove caches (keeps downloaded Kafka jars)
 	-$(KAFKA) stop
+	-$(KAFKA) stop --secure
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

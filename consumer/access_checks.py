@@ -146,7 +146,12 @@ class _Checks:
     def _creatable(self, role: _Role) -> None:
         """Ask the broker whether it would create the topic, without creating it."""
         answer = self._admin.create_topics(
-            {role.topic: {"num_partitions": 1, "replication_factor": -1}},
+            {
+                role.topic: {
+                    "num_partitions": self._settings.topic_partitions,
+                    "replication_factor": self._settings.topic_replication_factor,
+                }
+            },
             validate_only=True,
             raise_errors=False,
         )
@@ -166,9 +171,8 @@ class _Checks:
             raise AccessCheckError(
                 role.check,
                 f"topic {role.topic!r} is missing or not visible to {self._who}, who may not"
-                f" create topics. If it exists, grant {self._acl.topic(role)}; if not, create it"
-                f" (or grant {self._acl.create(role)}, or create it and set"
-                " DETENTE_CREATE_TOPICS=false)",
+                f" create topics. If it exists, grant {self._acl.topic(role)}; if not, create it,"
+                f" or grant {self._acl.create(role)} and detente creates it",
                 cause="topics",
             )
         raise AccessCheckError(
@@ -192,8 +196,8 @@ class _Checks:
             if allowed is None:
                 log.warning(
                     "the broker does not report authorized operations (KIP-430, Kafka 2.3+):"
-                    " topic permissions not checked at start; a missing grant stops the service"
-                    " at the first call that needs it, before that batch's offsets commit",
+                    " topic permissions not checked at start; a missing grant shows at the first"
+                    " call that needs it, retried and alerted on, its batch not committed",
                     extra={"topic": role.topic, "check": role.check},
                 )
                 continue
