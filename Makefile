@@ -13,6 +13,7 @@ KAFKA := scripts/kafka-local
 DEBIAN_TOOLS := scripts/ensure-debian-tools kcat prometheus promtool:prometheus openssl
 
 .PHONY: help install lint typecheck check unit integration test demo train evaluate bench bench-pipeline bench-secured \
+        countries-check \
         schemas dashboard kafka-start kafka-stop clean
 
 help: ## list the targets
@@ -52,9 +53,14 @@ demo: $(STAMP) ## local broker + service + sample articles; prints tagged result
 train: $(STAMP) ## retrain the models from ../shared/datasets into models/
 	$(BIN)/detente train
 
-bench: $(STAMP) ## classifier speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
+bench: $(STAMP) ## classifier, countries and size-check speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
 	$(BIN)/python bench/classify_speed.py
+	$(BIN)/python -m bench.countries_speed
+	$(BIN)/python -m bench.size_check_cost
 	$(BIN)/python -m bench.pipeline_speed
+
+countries-check: $(STAMP) ## score the countries step against the gold read by hand (bench/results/countries_check.json)
+	$(BIN)/python -m bench.countries_check
 
 bench-pipeline: $(STAMP) ## end to end on a private Kafka broker: rates, ratios, latency, RSS, startup
 	$(BIN)/python -m bench.pipeline_speed

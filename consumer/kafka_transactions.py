@@ -11,11 +11,15 @@ the broker itself was away, or a restart of this instance took over the transact
 a request failed for a reason it does not know. The new producer's `init_transactions` aborts
 whatever the old one left open, and the batch is processed again like any other aborted one.
 
-A record the broker refuses for a fault of its own (too large, invalid) is not an infrastructure
-failure: its transaction is aborted, the culprits are found by probe transactions that are always
-aborted (`produce_outcomes.isolate`, about 2 x log2(batch) of them per culprit) and named in an
-`OutputsRefusedError`; the runner replaces them and delivers the batch again, input not rewound.
-Those aborts are counted with `cause="refused_record"`, apart from the failures that alert.
+A record the broker refused for a fault of its own (too large, invalid) is not an infrastructure
+failure: its transaction is abandoned, the culprits are found by probe transactions that are
+always abandoned too (`produce_outcomes.isolate`, about 2 x log2(batch) of them per culprit) and
+named in an `OutputsRefusedError`; the runner replaces them and delivers the batch again, input
+not rewound. Each is abandoned by replacing the producer rather than aborting: after a refusal
+kafka-python's sequence numbers are off by the refused batch (the batches behind it fail out of
+order and it bumps its epoch mid-abort), while a new producer's `init_transactions` aborts the
+open transaction and starts clean. They count as `cause="refused_record"`, apart from the
+failures that alert.
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ class TransactionalSink:
             if infrastructure is not None:
                 raise infrastructure
             if failures:
-                self._abort("refused_record")
+                self._abandon()
                 refused = isolate(failures, lambda indices: self._probe(outputs, indices))
                 raise OutputsRefusedError(
                     refused={i: repr(error) for i, error in refused.items()},
@@ -107,7 +111,7 @@ class TransactionalSink:
             # A permission withdrawn while running may be granted back: retry and alert, never
             # stop (an orchestrator would only restart the process into the same wall). The
             # batch is delivered again from memory, so the input is not rewound.
-            self._abort("error", exc)
+            self._abort(exc)
             raise RetriableDeliveryError(f"not allowed to deliver: {exc!r}") from exc
         except FencedInstanceIdError as exc:
             raise DeliveryError(
@@ -121,19 +125,32 @@ class TransactionalSink:
         self._metrics.transactions_committed.inc()
 
     def _probe(self, outputs: Sequence[OutboundRecord], indices: list[int]) -> Failures:
-        """Produce just these records in a transaction that is always aborted; their failures."""
+        """Produce just these records in a transaction that is always abandoned; their failures.
+
+        Nothing is lost if probing fails: the batch is still in memory and the input not yet
+        committed, so any error here is retried (with backoff) rather than fatal.
+        """
         producer = self._producer if self._producer is not None else self._new_producer()
-        producer.begin_transaction()
+        try:
+            producer.begin_transaction()
+        except KafkaError as exc:
+            self._discard_producer()
+            raise RetriableDeliveryError(f"probing refused records failed: {exc!r}") from exc
         failures = send_and_wait(producer, [outputs[i] for i in indices], self._timeout)
-        self._abort("refused_record")
+        self._abandon()
         infrastructure = infrastructure_error(failures)
         if infrastructure is not None:
-            raise delivery_error("probing refused records failed", infrastructure)
+            raise RetriableDeliveryError(f"probing refused records failed: {infrastructure!r}")
         return {indices[i]: error for i, error in failures.items()}
 
-    def _abort(self, metric_cause: str, cause: KafkaError | None = None) -> None:
-        """Abort the open transaction; a producer that cannot (fenced, fatal) is replaced."""
-        self._metrics.transactions_aborted.labels(cause=metric_cause).inc()
+    def _abandon(self) -> None:
+        """Leave the open transaction to the next producer's `init_transactions` to abort."""
+        self._metrics.transactions_aborted.labels(cause="refused_record").inc()
+        self._discard_producer()
+
+    def _abort(self, cause: KafkaError) -> None:
+        """Abort the failed transaction; a producer that cannot (fenced, fatal) is replaced."""
+        self._metrics.transactions_aborted.labels(cause="error").inc()
         if isinstance(cause, _FENCED):
             log.warning(
                 "producer fenced: the broker aborted its transaction (open longer than"
@@ -155,7 +172,7 @@ class TransactionalSink:
             self._discard_producer()
 
     def _abort_and_rewind(self, position: BatchPosition, cause: KafkaError) -> None:
-        self._abort("error", cause)
+        self._abort(cause)
         self._aborts_in_a_row += 1
         if self._aborts_in_a_row > self._max_aborts:
             raise DeliveryError(

@@ -2,7 +2,9 @@
 
 Names follow Prometheus practice: base units (`_seconds`), `_total` on counters, `_info` for
 constant labels. Label values are a fixed, small set and are created up front so that rates are
-zero, not absent, before the first event. `docs/metrics.md` documents every family.
+zero, not absent, before the first event; the one exception is the per-country counter, whose
+~250 ISO codes x 3 tones are created on first use (most never occur). `docs/metrics.md`
+documents every family.
 
 Two gauges are computed when Prometheus scrapes, not when the loop runs: `detente_ready` (set by
 the service) and `detente_consumer_lag_seconds`, which keeps growing while the loop is stuck.
@@ -41,6 +43,8 @@ _LATENCY_SECONDS = (
 )
 _BATCH_SIZES = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000)
 _TONE_SCORES = (-10, -7.5, -5, -2.5, -1, 0, 1, 2.5, 5, 7.5, 10)
+# An article counts for its most central countries only, so one story is not spread thin.
+CENTRAL_COUNTRIES = 2
 
 
 class ServiceMetrics:
@@ -162,6 +166,15 @@ class ServiceMetrics:
             ["topic"],
             registry=registry,
         )
+        # Central countries only (the first two of each article), ISO codes only: at most ~250
+        # codes x 3 tones. Created on first use, not up front: most codes never occur.
+        self.countries = Counter(
+            "detente_country_articles",
+            "Tagged articles by central country (first two of each article's countries, ISO"
+            " 3166-1 alpha-2) and tone.",
+            ["country", "tone"],
+            registry=registry,
+        )
         self.tone_score = Histogram(
             "detente_tone_score",
             "Goldstein-like tone score of tagged articles (-10 conflict .. +10 cooperation).",
@@ -198,6 +211,8 @@ class ServiceMetrics:
         self.tone_score.observe(article.tone.score)
         for topic in article.topics:
             self.topics.labels(topic=topic.label).inc()
+        for country in article.countries[:CENTRAL_COUNTRIES]:
+            self.countries.labels(country=country.code, tone=article.tone.label).inc()
 
     def observe_dead_letter(self, reason: str) -> None:
         self.dead_lettered.labels(reason=reason).inc()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from classifier.countries import Country, CountryFinder, default_extractor
 from classifier.prediction import ArticleClassifier, ArticleText, Prediction
 from consumer.output_fit import (
     RECORD_OVERHEAD_BYTES,
@@ -73,13 +74,22 @@ def tag_articles(
     classifier: ArticleClassifier,
     config: PipelineConfig,
     clock: Clock = _utcnow,
+    countries: CountryFinder | None = None,
 ) -> list[TaggedArticle | Rejection]:
-    """Classify valid articles in one batch call; an article the model fails on is rejected."""
+    """Classify valid articles in one batch call; an article the model fails on is rejected.
+
+    The countries step is a call of its own on the same texts (the model's input, cut at
+    `max_text_chars`), so that its cost can be measured apart from the classifier's. Without a
+    `countries` finder, the shipped one is built on first use."""
     prepared = [article_text(article, config.max_text_chars) for article in articles]
-    predictions = _classify_isolating_failures(classifier, [text for text, _ in prepared])
+    texts = [text for text, _ in prepared]
+    predictions = _classify_isolating_failures(classifier, texts)
+    found = _countries(countries or default_extractor(), texts)
     processed_at = clock()
     results: list[TaggedArticle | Rejection] = []
-    for article, (_, truncated), prediction in zip(articles, prepared, predictions, strict=True):
+    for article, (_, truncated), prediction, states in zip(
+        articles, prepared, predictions, found, strict=True
+    ):
         if isinstance(prediction, Rejection):
             results.append(prediction)
             continue
@@ -96,6 +106,7 @@ def tag_articles(
                 tone=prediction.tone,
                 evidence=prediction.evidence,
                 truncated=truncated,
+                countries=states,
                 model=classifier.info,
                 processed_at=processed_at,
             )
@@ -109,6 +120,7 @@ def process_batch(
     config: PipelineConfig,
     limits: OutputLimits,
     clock: Clock = _utcnow,
+    countries: CountryFinder | None = None,
 ) -> list[OutboundRecord]:
     """One outbound record per inbound record, in input order, each within `limits`."""
     parsed = [
@@ -117,7 +129,7 @@ def process_batch(
     ]
     valid_positions = [i for i, item in enumerate(parsed) if isinstance(item, ArticleIn)]
     valid = [item for item in parsed if isinstance(item, ArticleIn)]
-    tagged = tag_articles(valid, classifier, config, clock) if valid else []
+    tagged = tag_articles(valid, classifier, config, clock, countries) if valid else []
     outcome: list[ArticleIn | Rejection | TaggedArticle] = list(parsed)
     for position, tagged_or_rejected in zip(valid_positions, tagged, strict=True):
         outcome[position] = tagged_or_rejected
@@ -296,6 +308,19 @@ def replace_refused(
 
 def _b64(raw: bytes | None) -> str | None:
     return base64.b64encode(raw).decode("ascii") if raw is not None else None
+
+
+def _countries(finder: CountryFinder, texts: list[ArticleText]) -> list[tuple[Country, ...]]:
+    """Countries of each text; a failure costs the batch its countries, never its articles."""
+    try:
+        found = finder.extract_many(texts)
+    except Exception:
+        log.exception("country extraction failed; the batch is tagged without countries")
+        return [()] * len(texts)
+    if len(found) != len(texts):
+        log.error("country step returned %d results for %d articles", len(found), len(texts))
+        return [()] * len(texts)
+    return found
 
 
 def _classify_isolating_failures(

@@ -17,11 +17,14 @@ from typing import Any, Final
 
 from kafka.errors import (
     CorruptRecordError,
+    InvalidProducerEpochError,
     InvalidRecordError,
     KafkaError,
     MessageSizeTooLargeError,
+    OutOfOrderSequenceNumberError,
     RecordListTooLargeError,
     TransactionAbortedError,
+    UnknownProducerIdError,
 )
 
 from consumer.records import OutboundRecord
@@ -42,6 +45,14 @@ _SIZE_FAULTS: Final = (MessageSizeTooLargeError, RecordListTooLargeError)
 _RECORD_FAULTS: Final = (*_SIZE_FAULTS, InvalidRecordError, CorruptRecordError)
 # kafka-python's words for a record that failed only because its batch held an invalid one.
 _COLLATERAL_MESSAGE: Final = "part of a batch which had one more more invalid records"
+# A refused batch still used up its sequence numbers on the client: the batches behind it fail
+# out of order, and kafka-python bumps the producer epoch. Beside a refusal, that is collateral.
+_SEQUENCE_FALLOUT: Final = (
+    OutOfOrderSequenceNumberError,
+    UnknownProducerIdError,
+    InvalidProducerEpochError,
+    TransactionAbortedError,
+)
 
 
 def is_size_fault(error: KafkaError) -> bool:
@@ -49,7 +60,7 @@ def is_size_fault(error: KafkaError) -> bool:
 
 
 def _is_collateral(error: KafkaError) -> bool:
-    return isinstance(error, TransactionAbortedError) or (
+    return isinstance(error, _SEQUENCE_FALLOUT) or (
         type(error) is KafkaError and _COLLATERAL_MESSAGE in str(error)
     )
 

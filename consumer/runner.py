@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from classifier.countries import CountryFinder
 from classifier.prediction import ArticleClassifier
 from consumer.errors import BatchAbortedError, DeliveryError, OutputsRefusedError
 from consumer.metrics import ServiceMetrics
@@ -75,6 +76,7 @@ class Runner:
         pipeline: PipelineConfig,
         policy: BatchPolicy,
         limits: OutputLimitsSource,
+        countries: CountryFinder | None = None,
         wall_clock_ms: Callable[[], float] = lambda: time.time() * 1000,
     ) -> None:
         self._source = source
@@ -84,6 +86,7 @@ class Runner:
         self._pipeline = pipeline
         self._policy = policy
         self._limits = limits
+        self._countries = countries
         self._wall_clock_ms = wall_clock_ms
 
     def run(self, stop: threading.Event) -> None:
@@ -102,7 +105,13 @@ class Runner:
             return 0
         started = time.perf_counter()
         self._metrics.consumed.inc(len(records))
-        outputs = process_batch(records, self._classifier, self._pipeline, self._limits.current())
+        outputs = process_batch(
+            records,
+            self._classifier,
+            self._pipeline,
+            self._limits.current(),
+            countries=self._countries,
+        )
         try:
             delivered = self._deliver(outputs, batch_position(records))
         except BatchAbortedError as exc:

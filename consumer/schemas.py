@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from classifier.countries import Country
 from classifier.prediction import Evidence, ModelInfo, Tone, TopicScore
 
 __all__ = [
@@ -167,6 +168,13 @@ class TaggedArticle(BaseModel):
         default=False,
         description="True when fields were cut so that the record fits the output topic's size"
         " limit: the body dropped, then evidence texts shortened, then the title shortened (1.1).",
+    )
+    countries: tuple[Country, ...] = Field(
+        default=(),
+        description="Up to 5 states the article is about, most central first (headline and lead"
+        " weigh more, then how often): ISO 3166-1 alpha-2 `code` (XK for Kosovo), short English"
+        " `name`, `mentions` counted in the text, `in_headline`. Empty when no state is involved"
+        " (1.1).",
     )
     model: ModelInfo
     processed_at: datetime

@@ -17,6 +17,7 @@ from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from classifier.artifact import ArtifactError, load_classifier
+from classifier.countries import CountryExtractor
 from classifier.prediction import ArticleClassifier
 from consumer.access_checks import check_access
 from consumer.broker_handshake import check_broker_handshake
@@ -87,7 +88,7 @@ def serve(settings: Settings) -> int:
     disable_created_metrics()  # type: ignore[no-untyped-call]
     admin: KafkaAdminClient | None = None
     try:
-        model = _load_model(settings)
+        model, countries = _load_taggers(settings)
         metrics = ServiceMetrics(registry, model.info, detente_version())
         admin = _handshake_then_admin(settings)
         limits, consumer, producer = _connect(settings, admin, metrics)
@@ -138,6 +139,7 @@ def serve(settings: Settings) -> int:
             max_records=settings.max_poll_records, poll_timeout_ms=settings.poll_timeout_ms
         ),
         limits=limits,
+        countries=countries,
     )
     log.info(
         "detente serving",
@@ -186,11 +188,16 @@ def serve(settings: Settings) -> int:
     return ExitCode.OK
 
 
-def _load_model(settings: Settings) -> ArticleClassifier:
+def _load_taggers(settings: Settings) -> tuple[ArticleClassifier, CountryExtractor]:
+    """The model and the country extractor, loaded before anything connects: fail fast."""
     try:
-        return load_classifier(settings.model_dir)
+        model = load_classifier(settings.model_dir)
     except (ArtifactError, OSError) as exc:
         raise StartupError(f"model in {settings.model_dir} unusable: {exc}", cause="model") from exc
+    try:
+        return model, CountryExtractor.load()
+    except (OSError, ValueError) as exc:
+        raise StartupError(f"country alias file unusable: {exc}", cause="model") from exc
 
 
 def _handshake_then_admin(settings: Settings) -> KafkaAdminClient:

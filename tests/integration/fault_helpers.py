@@ -44,15 +44,20 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
 
 
 def create_topic(
-    bootstrap: str, name: str, partitions: int, client: Mapping[str, Any] | None = None
+    bootstrap: str, name: str, partitions: int, configs: dict[str, str] | None = None
 ) -> None:
-    """Create a topic up front, so that records can wait in it before any service runs.
-
-    `client` holds kafka-python security options, for a secured broker."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **(client or {}))
+    """Create a topic up front, so that records can wait in it before any service runs (or, with
+    `configs`, as someone else would have created it)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         admin.create_topics(
-            {name: {"num_partitions": partitions, "replication_factor": 1}},
+            {
+                name: {
+                    "num_partitions": partitions,
+                    "replication_factor": 1,
+                    "configs": configs or {},
+                }
+            },
             wait_for_metadata=True,
         )
     finally:
@@ -354,6 +359,8 @@ def fixed_hostile_corpus(max_message_bytes: int, max_json_depth: int = 32) -> li
         ("empty-id", b'{"id": "", "title": "Empty id"}', reason.MISSING_ID),
         ("blank-id", b'{"id": "   ", "title": "Blank id"}', reason.MISSING_ID),
         ("no-text", b'{"id": "@ID@"}', reason.EMPTY_TEXT),
+        # Under DETENTE_MAX_ID_BYTES' default of 4,096: the id comes back in every output.
+        ("long-id", b'{"id": "' + b"i" * 5_000 + b'", "title": "t"}', reason.ID_TOO_LONG),
         (
             "empty-title-and-body",
             b'{"id": "@ID@", "title": "", "body": " \\n "}',

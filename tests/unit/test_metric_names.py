@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from classifier.countries import Country
 from classifier.prediction import ModelInfo, Tone, TopicScore
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS, ToneLabel
 from consumer.metrics import ServiceMetrics
@@ -43,6 +44,11 @@ def _tagged(tone: ToneLabel = "escalation", score: float = -6.5) -> TaggedArticl
         tone=Tone(tone, score, 0.8, {label: 1 / 3 for label in TONE_LABELS}),
         evidence=(),
         truncated=False,
+        countries=(
+            Country("IR", "Iran", 4, True),
+            Country("IQ", "Iraq", 2, False),
+            Country("SY", "Syria", 1, False),
+        ),
         model=ModelInfo("tagger", "1"),
         processed_at=datetime(2026, 3, 2, tzinfo=UTC),
     )
@@ -172,3 +178,17 @@ def test_partition_gauges_follow_assignments_and_revocations() -> None:
     metrics.partitions_assigned([("raw", 2)])  # cooperative: only the added partition
     assert value("detente_assigned_partitions") == 2
     assert value("detente_rebalances_total") == 2
+
+
+def test_countries_count_the_first_two_by_tone_and_appear_on_first_use() -> None:
+    registry = CollectorRegistry()
+    metrics = ServiceMetrics(registry, ModelInfo("tagger", "1"), "0.1.0")
+    name = "detente_country_articles_total"
+    assert registry.get_sample_value(name, {"country": "IR", "tone": "escalation"}) is None
+    metrics.observe_tagged(_tagged())
+    metrics.observe_tagged(_tagged(tone="neutral", score=0.0))
+    assert registry.get_sample_value(name, {"country": "IR", "tone": "escalation"}) == 1
+    assert registry.get_sample_value(name, {"country": "IQ", "tone": "neutral"}) == 1
+    # The third country is not central: it never gets a series.
+    assert registry.get_sample_value(name, {"country": "SY", "tone": "escalation"}) is None
+    assert registry.get_sample_value(name, {"country": "IQ", "tone": "de-escalation"}) is None

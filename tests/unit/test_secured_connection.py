@@ -92,7 +92,7 @@ def test_the_principal_named_in_messages() -> None:
 
 @pytest.fixture
 def silent_listener() -> Iterator[int]:
-    """A TCP port that accepts and closes at once: not Kafka, not TLS."""
+    """A TCP port that reads a request and closes without answering: not Kafka, not TLS."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -103,7 +103,8 @@ def silent_listener() -> Iterator[int]:
                 connection, _ = server.accept()
             except OSError:
                 return
-            connection.close()
+            with connection:
+                connection.recv(4096)  # the request arrived: the client sees EOF, not a reset
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

@@ -1,0 +1,74 @@
+"""Deciding ambiguous mentions (Georgia, Jordan, Turkey, Korea, ...) from their context.
+
+Each rule is data in `aliases.toml`; this module only applies it. It runs after the plain
+mentions of an article are known, so a rule can ask whether another state was named there, and it
+runs only for the few articles that contain an ambiguous form, so its byte searches cost nothing on
+the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Final
+
+from classifier.countries.gazetteer import Rule, RuleStep
+
+__all__ = ["decide", "reads_as_person"]
+
+# Titles that make the next capitalised word a person's name ("Rep. Jordan", "Mr. Chad").
+_TITLES: Final = frozenset(
+    b"Mr. Mrs. Ms. Dr. Rep. Sen. Gov. Gen. Lt. Sgt. Col. Capt. Coach Judge Justice".split()
+)
+_SPACE: Final = 0x20
+_LOOK_BACK: Final = 32
+
+
+def _word_before(raw: bytes, end: int) -> tuple[bytes, int]:
+    """The space-separated word ending just before `end` (a space) and where it starts."""
+    # Bounded look-back: a word is short, and an unbounded rfind would walk a whole paragraph.
+    low = max(end - _LOOK_BACK, 0)
+    begin = max(raw.rfind(b" ", low, end), raw.rfind(b"\n", low, end), low - 1) + 1
+    return raw[begin:end], begin
+
+
+def _previous_word(raw: bytes, start: int) -> tuple[bytes, bool]:
+    """The word before `start` (if one space separates them) and whether it opens a sentence."""
+    if start < 2 or raw[start - 1] != _SPACE:
+        return b"", False
+    word, begin = _word_before(raw, start - 1)
+    if begin == 0 or raw[begin - 1] != _SPACE:
+        return word, True  # first word of the text or of a line
+    before, _ = _word_before(raw, begin - 1)
+    # "said. Jordan" opens a sentence; "Rep. Jim Jordan" and "J. Jordan" do not.
+    ends_sentence = before.endswith((b".", b"!", b"?", b'."', b".\xe2\x80\x9d"))
+    abbreviation = before in _TITLES or len(before.rstrip(b".")) <= 1
+    return word, ends_sentence and not abbreviation
+
+
+def reads_as_person(raw: bytes, start: int, end: int) -> bool:
+    """True where the form at raw[start:end] is part of a person's name, by its neighbours."""
+    word, sentence_start = _previous_word(raw, start)
+    if word in _TITLES:
+        return True
+    # A capitalised plain word just before, mid-sentence: a first name ("Jim Jordan").
+    if word[:1].isupper() and word.isalpha() and not sentence_start:
+        return True
+    # A capitalised word just after: a surname ("Chad Wolf", "Jordan Peterson").
+    after = raw[end : end + 2]
+    return len(after) == 2 and after[0] == _SPACE and 0x41 <= after[1] <= 0x5A
+
+
+def _holds(step: RuleStep, raw: bytes, decided: Collection[str]) -> bool:
+    if any(cue in raw for cue in step.unless_texts) or not step.unless_codes.isdisjoint(decided):
+        return False
+    if step.unconditional:
+        return True
+    return any(cue in raw for cue in step.cue_texts) or not step.cue_codes.isdisjoint(decided)
+
+
+def decide(rule: Rule, raw: bytes, decided: Collection[str]) -> RuleStep | None:
+    """The first step of `rule` that holds in this article, or None: no code."""
+    for step in rule.steps:
+        if _holds(step, raw, decided):
+            return step
+    return None
