@@ -2,8 +2,9 @@
 
 Names follow Prometheus practice: base units (`_seconds`), `_total` on counters, `_info` for
 constant labels. Label values are a fixed, small set and are created up front so that rates are
-zero, not absent, before the first event; the one exception is the per-country counter, whose
-~250 ISO codes x 3 tones are created on first use (most never occur). `docs/metrics.md`
+zero, not absent, before the first event; the exceptions are the per-country counter, whose
+~250 ISO codes x 3 tones are created on first use (most never occur), and the per-language
+counter (at most the identifier's 176 languages and `und`, also on first use). `docs/metrics.md`
 documents every family.
 
 Two gauges are computed when Prometheus scrapes, not when the loop runs: `detente_ready` (set by
@@ -175,6 +176,15 @@ class ServiceMetrics:
             ["country", "tone"],
             registry=registry,
         )
+        # Every article whose language was judged, accepted or not: the mix of a feed. At most
+        # the identifier's 176 codes and `und`; created on first use.
+        self.languages = Counter(
+            "detente_language_articles",
+            "Articles by detected language (ISO 639-1 where one exists; und: no text to judge),"
+            " accepted or dead-lettered as unsupported_language.",
+            ["language"],
+            registry=registry,
+        )
         self.tone_score = Histogram(
             "detente_tone_score",
             "Goldstein-like tone score of tagged articles (-10 conflict .. +10 cooperation).",
@@ -213,6 +223,9 @@ class ServiceMetrics:
             self.topics.labels(topic=topic.label).inc()
         for country in article.countries[:CENTRAL_COUNTRIES]:
             self.countries.labels(country=country.code, tone=article.tone.label).inc()
+
+    def observe_language(self, language: str) -> None:
+        self.languages.labels(language=language).inc()
 
     def observe_dead_letter(self, reason: str) -> None:
         self.dead_lettered.labels(reason=reason).inc()

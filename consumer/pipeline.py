@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from classifier.countries import Country, CountryFinder, default_extractor
+from classifier.language import TextIdentifier, bundled_identifier
 from classifier.prediction import ArticleClassifier, ArticleText, Prediction
+from consumer.feed_text import prepare_feed_text
 from consumer.output_fit import (
     RECORD_OVERHEAD_BYTES,
     OutputLimits,
@@ -31,6 +33,7 @@ from consumer.validation import InputLimits, Rejection, check_key, parse_article
 __all__ = [
     "PipelineConfig",
     "article_text",
+    "check_feed_text",
     "dead_letter_record",
     "output_fits",
     "process_batch",
@@ -58,6 +61,18 @@ class PipelineConfig:
     limits: InputLimits = field(default_factory=InputLimits)
     max_text_chars: int = 20_000
     include_body: bool = False
+    # Languages an article may be in (DETENTE_ACCEPTED_LANGUAGES), and what judges them: None is
+    # the bundled identifier, loaded on first use and kept.
+    accepted_languages: frozenset[str] = frozenset({"en"})
+    language_identifier: TextIdentifier | None = None
+
+
+def check_feed_text(
+    items: Sequence[ArticleIn | Rejection], config: PipelineConfig
+) -> tuple[list[ArticleIn | Rejection], list[str | None]]:
+    """Clean and judge the language of valid articles (`consumer.feed_text`); see there."""
+    identifier = config.language_identifier or bundled_identifier()
+    return prepare_feed_text(items, config.accepted_languages, identifier)
 
 
 def article_text(article: ArticleIn, max_chars: int) -> tuple[ArticleText, bool]:
@@ -127,6 +142,7 @@ def process_batch(
         check_key(record.key, config.limits) or parse_article(record.value, config.limits)
         for record in records
     ]
+    parsed, languages = check_feed_text(parsed, config)
     valid_positions = [i for i, item in enumerate(parsed) if isinstance(item, ArticleIn)]
     valid = [item for item in parsed if isinstance(item, ArticleIn)]
     tagged = tag_articles(valid, classifier, config, clock, countries) if valid else []
@@ -136,12 +152,14 @@ def process_batch(
 
     now = clock()
     outputs: list[OutboundRecord] = []
-    for record, result in zip(records, outcome, strict=True):
+    for record, result, language in zip(records, outcome, languages, strict=True):
         if isinstance(result, TaggedArticle):
-            outputs.append(_tagged_record(record, result, config, limits, now))
+            outputs.append(_tagged_record(record, result, config, limits, now, language))
         else:
             assert isinstance(result, Rejection)  # a valid ArticleIn was always replaced above
-            outputs.append(dead_letter_record(record, result, config, now, limits))
+            outputs.append(
+                dead_letter_record(record, result, config, now, limits, language=language)
+            )
     return outputs
 
 
@@ -151,6 +169,7 @@ def _tagged_record(
     config: PipelineConfig,
     limits: OutputLimits,
     now: datetime,
+    language: str | None,
 ) -> OutboundRecord:
     key = article.id.encode("utf-8")
     value = fit_tagged(article, key, limits.tagged_bytes)
@@ -160,7 +179,12 @@ def _tagged_record(
             " bytes even without body, long evidence and title"
         )
         return dead_letter_record(
-            record, Rejection(RejectReason.OUTPUT_TOO_LARGE, detail), config, now, limits
+            record,
+            Rejection(RejectReason.OUTPUT_TOO_LARGE, detail),
+            config,
+            now,
+            limits,
+            language=language,
         )
     return OutboundRecord(
         kind=OutboundKind.TAGGED,
@@ -169,6 +193,7 @@ def _tagged_record(
         value=value,
         source=record,
         tagged=article,
+        language=language,
     )
 
 
@@ -179,6 +204,7 @@ def dead_letter_record(
     now: datetime,
     limits: OutputLimits,
     minimal: bool = False,
+    language: str | None = None,
 ) -> OutboundRecord:
     """The dead letter of `record`, cut to fit the dead-letter topic (`minimal`: no excerpts)."""
     key, value = record.key, record.value
@@ -217,6 +243,7 @@ def dead_letter_record(
         reason=rejection.reason.value,
         detail=rejection.detail,
         minimal=minimal,
+        language=language,
     )
 
 
@@ -289,6 +316,7 @@ def replace_refused(
                     value=value,
                     source=out.source,
                     tagged=out.tagged,
+                    language=out.language,
                 )
             rejection = Rejection(
                 RejectReason.OUTPUT_TOO_LARGE,
@@ -299,11 +327,13 @@ def replace_refused(
                 RejectReason.OUTPUT_REJECTED,
                 f"the output topic refused the tagged article: {cause}",
             )
-        return dead_letter_record(out.source, rejection, config, now, limits)
+        return dead_letter_record(out.source, rejection, config, now, limits, language=out.language)
     if out.minimal or out.reason is None:
         return None
     rejection = Rejection(RejectReason(out.reason), out.detail or "")
-    return dead_letter_record(out.source, rejection, config, now, limits, minimal=True)
+    return dead_letter_record(
+        out.source, rejection, config, now, limits, minimal=True, language=out.language
+    )
 
 
 def _b64(raw: bytes | None) -> str | None:

@@ -203,6 +203,8 @@ class Runner:
         metrics.message_seconds.observe(seconds / len(records))
         now_ms = self._wall_clock_ms()
         for out in outputs:
+            if out.language is not None:
+                metrics.observe_language(out.language)
             if out.tagged is not None:
                 metrics.observe_tagged(out.tagged)
             elif out.reason is not None:

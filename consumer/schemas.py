@@ -150,13 +150,21 @@ class TaggedArticle(BaseModel):
 
     schema_version: Literal["1.1"] = TAGGED_SCHEMA_VERSION
     id: str
-    title: str | None
+    title: str | None = Field(
+        description="The input's title as cleaned: HTML turned into plain text, Unicode"
+        " normalised (1.1)."
+    )
     url: str | None
     source: str | None
     published_at: datetime | None
-    language: str | None
+    language: str | None = Field(
+        description="The input's `language` when given, else the detected ISO 639-1 code; null"
+        " when the text held nothing to judge (1.1)."
+    )
     body: str | None = Field(
-        default=None, description="Present only when DETENTE_INCLUDE_BODY is true."
+        default=None,
+        description="Present only when DETENTE_INCLUDE_BODY is true: the cleaned body, as the"
+        " model read it (1.1).",
     )
     topics: tuple[TopicScore, ...] = Field(description="1 to 3 topics, best first.")
     tone: Tone

@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from classifier.artifact import ArtifactError, load_classifier
 from classifier.countries import CountryExtractor
+from classifier.language import LanguageModelError, bundled_identifier
 from classifier.prediction import ArticleClassifier
 from consumer.access_checks import check_access
 from consumer.broker_handshake import check_broker_handshake
@@ -69,6 +70,7 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
         ),
         max_text_chars=settings.max_text_chars,
         include_body=settings.include_body,
+        accepted_languages=settings.accepted_languages,
     )
 
 
@@ -189,11 +191,17 @@ def serve(settings: Settings) -> int:
 
 
 def _load_taggers(settings: Settings) -> tuple[ArticleClassifier, CountryExtractor]:
-    """The model and the country extractor, loaded before anything connects: fail fast."""
+    """The model, the language identifier and the country extractor, loaded before anything
+    connects: fail fast. The identifier is the bundled one that the pipeline uses (kept once
+    loaded)."""
     try:
         model = load_classifier(settings.model_dir)
     except (ArtifactError, OSError) as exc:
         raise StartupError(f"model in {settings.model_dir} unusable: {exc}", cause="model") from exc
+    try:
+        bundled_identifier()
+    except LanguageModelError as exc:
+        raise StartupError(f"language model unusable: {exc}", cause="model") from exc
     try:
         return model, CountryExtractor.load()
     except (OSError, ValueError) as exc:

@@ -5,12 +5,13 @@ Nothing here runs at import time; tests build `Settings(...)` from keyword argum
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_MODEL_DIR", "Settings"]
 
@@ -19,6 +20,8 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+# ISO 639-1, or the identifier's three-letter code for a language that has none ("ceb").
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
 class Settings(BaseSettings):
@@ -83,6 +86,9 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=20_000, ge=100)
     max_json_depth: int = Field(default=32, ge=2)
     include_body: bool = False
+    # Articles in other languages become `unsupported_language` dead letters. A comma-separated
+    # list in the environment ("en,fr"), not JSON.
+    accepted_languages: Annotated[frozenset[str], NoDecode] = frozenset({"en"})
 
     # Model
     model_dir: Path = DEFAULT_MODEL_DIR
@@ -92,6 +98,21 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=0, le=65535)
     shutdown_grace_s: float = Field(default=30.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("accepted_languages", mode="before")
+    @classmethod
+    def _language_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [code.strip().lower() for code in value.split(",") if code.strip()]
+        if isinstance(value, list | tuple | set | frozenset):
+            codes = frozenset(str(code).strip().lower() for code in value)
+            if not codes:
+                raise ValueError("at least one language must be accepted")
+            wrong = sorted(code for code in codes if not _LANGUAGE_CODE.match(code))
+            if wrong:
+                raise ValueError(f"not language codes (ISO 639-1 such as en, fr): {wrong}")
+            return codes
+        return value
 
     def transactional_id(self) -> str:
         return f"detente-{self.consumer_group}-{self.instance_id}"

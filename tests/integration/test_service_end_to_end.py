@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from classifier.html_text import clean_text
 from consumer.schemas import DeadLetter, RejectReason, TaggedArticle
 from tests.conftest import SAMPLES
 from tests.integration.kafka_helpers import (
@@ -86,7 +87,8 @@ def test_seed_articles_split_into_two_messages_are_tagged(
     tagged = _wait_for_keys(kafka_bootstrap, topics.tagged, {b"seed-1", b"seed-2"})
     for key, article in zip((b"seed-1", b"seed-2"), articles, strict=True):
         result = TaggedArticle.model_validate_json(tagged[key])
-        assert result.title == article.title
+        assert result.title == clean_text(article.title)  # echoed as cleaned: ’ became '
+        assert result.language == "en"  # detected: the input declares none
         assert result.topics
         assert result.evidence, "an article of several paragraphs has sentences that drove its tone"
 

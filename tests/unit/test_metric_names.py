@@ -61,6 +61,7 @@ def live() -> tuple[CollectorRegistry, ServiceMetrics]:
     metrics = ServiceMetrics(registry, ModelInfo("tagger", "1.2.3"), "0.1.0")
     metrics.consumed.inc(3)
     metrics.observe_tagged(_tagged())
+    metrics.observe_language("en")
     metrics.observe_dead_letter("not_json")
     metrics.batch_seconds.observe(0.02)
     metrics.batch_size.observe(3)
@@ -192,3 +193,24 @@ def test_countries_count_the_first_two_by_tone_and_appear_on_first_use() -> None
     # The third country is not central: it never gets a series.
     assert registry.get_sample_value(name, {"country": "SY", "tone": "escalation"}) is None
     assert registry.get_sample_value(name, {"country": "IQ", "tone": "de-escalation"}) is None
+
+
+def test_languages_are_counted_as_detected_and_appear_on_first_use() -> None:
+    registry = CollectorRegistry()
+    metrics = ServiceMetrics(registry, ModelInfo("tagger", "1"), "0.1.0")
+    name = "detente_language_articles_total"
+    assert registry.get_sample_value(name, {"language": "fr"}) is None
+    for language in ("en", "en", "fr", "und"):
+        metrics.observe_language(language)
+    assert registry.get_sample_value(name, {"language": "en"}) == 2
+    assert registry.get_sample_value(name, {"language": "fr"}) == 1
+    assert registry.get_sample_value(name, {"language": "und"}) == 1
+    assert registry.get_sample_value(name, {"language": "de"}) is None
+
+
+def test_the_documented_worst_case_of_the_language_series_holds() -> None:
+    from classifier.language import UNDETERMINED, bundled_identifier
+
+    codes = bundled_identifier().languages() | {UNDETERMINED}
+    assert len(codes) == 177
+    assert "**177 series per instance**" in DOC.read_text(encoding="utf-8")

@@ -159,3 +159,19 @@ def test_a_dead_letter_topic_that_refuses_even_a_minimal_letter_stops_the_servic
     runner = _runner(source, ListSink(refusals), tagger, CollectorRegistry())
     with pytest.raises(DeliveryError, match="refuses even a minimal dead letter"):
         runner.run_once()
+
+
+def test_articles_are_counted_by_detected_language(tagger: ArticleClassifier) -> None:
+    records = [
+        inbound(article("en", "Troops shell border villages overnight"), 0),
+        inbound(article("fr", "Grève nationale dans les transports ce jeudi"), 1),
+        inbound(b"not json", 2),
+    ]
+    source, sink, registry = ListSource([records]), ListSink(), CollectorRegistry()
+    _runner(source, sink, tagger, registry).run_once()
+    value = registry.get_sample_value
+    assert value("detente_language_articles_total", {"language": "en"}) == 1
+    assert value("detente_language_articles_total", {"language": "fr"}) == 1
+    reason = {"reason": "unsupported_language"}
+    assert value("detente_messages_dead_lettered_total", reason) == 1
+    assert value("detente_messages_tagged_total") == 1

@@ -61,6 +61,20 @@ def test_settings_read_the_detente_prefix_and_are_frozen(monkeypatch: pytest.Mon
         settings.max_poll_records = 1  # type: ignore[misc]
 
 
+def test_accepted_languages_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from consumer.service import pipeline_config
+
+    assert Settings().accepted_languages == frozenset({"en"})
+    monkeypatch.setenv("DETENTE_ACCEPTED_LANGUAGES", " en, FR ,de")
+    settings = Settings()
+    assert settings.accepted_languages == frozenset({"en", "fr", "de"})
+    assert pipeline_config(settings).accepted_languages == frozenset({"en", "fr", "de"})
+    assert Settings(accepted_languages=["es"]).accepted_languages == frozenset({"es"})  # type: ignore[arg-type]
+    for wrong in ("english", "", "en;fr"):
+        with pytest.raises(ValidationError):
+            Settings(accepted_languages=wrong)  # type: ignore[arg-type]
+
+
 def test_invalid_settings_are_refused() -> None:
     with pytest.raises(ValidationError):
         Settings(security_protocol="TELNET")  # type: ignore[arg-type]
