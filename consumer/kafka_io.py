@@ -72,6 +72,10 @@ def connection_options(settings: Settings) -> dict[str, Any]:
         path = getattr(settings, name)
         if path is not None:
             options[name] = str(path)
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_check_hostname"] = settings.ssl_check_hostname
+        if settings.ssl_key_password is not None:
+            options["ssl_password"] = settings.ssl_key_password.get_secret_value()
     return options
 
 

@@ -20,6 +20,8 @@ from classifier.artifact import ArtifactError, load_classifier
 from classifier.countries import CountryExtractor
 from classifier.language import LanguageModelError, bundled_identifier
 from classifier.prediction import ArticleClassifier
+from consumer.access_checks import check_access
+from consumer.broker_handshake import check_broker_handshake
 from consumer.errors import DetenteError, StartupError
 from consumer.exit_codes import ExitCode
 from consumer.group_membership import leave_group
@@ -90,7 +92,7 @@ def serve(settings: Settings) -> int:
     try:
         model, countries = _load_taggers(settings)
         metrics = ServiceMetrics(registry, model.info, detente_version())
-        admin = build_admin(settings)
+        admin = _handshake_then_admin(settings)
         limits, consumer, producer = _connect(settings, admin, metrics)
     except StartupError as exc:
         log.error("cannot start: %s", exc, extra={"cause": exc.cause})
@@ -206,11 +208,18 @@ def _load_taggers(settings: Settings) -> tuple[ArticleClassifier, CountryExtract
         raise StartupError(f"country alias file unusable: {exc}", cause="model") from exc
 
 
+def _handshake_then_admin(settings: Settings) -> KafkaAdminClient:
+    # TLS and credentials first, each refusal named: kafka-python would only time out on them.
+    check_broker_handshake(settings)
+    return build_admin(settings)
+
+
 def _connect(
     settings: Settings, admin: KafkaAdminClient, metrics: ServiceMetrics
 ) -> tuple[TopicLimits, KafkaConsumer, KafkaProducer]:
     """Topics checked (or created), their limits read, the consumer and producer built."""
-    ensure_topics(admin, settings)
+    # Topics present (or created) and their permissions, each named when it fails (exit 2).
+    check_access(admin, settings, create_missing=ensure_topics)
     limits = TopicLimits(
         admin,
         settings.output_topic,

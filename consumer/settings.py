@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     ssl_cafile: Path | None = None
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
+    ssl_key_password: SecretStr | None = None
+    # Off only for a broker reached by a name its certificate does not hold (an SSH tunnel, say).
+    ssl_check_hostname: bool = True
 
     # Topics
     input_topic: str = "articles.raw"

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,9 +92,11 @@ class ResultReader:
         topics: Sequence[str],
         timeout_s: float = 60.0,
         isolation_level: str = "read_committed",
+        client: Mapping[str, Any] | None = None,
     ) -> None:
         self._consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
+            **(client or {}),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -33,9 +33,14 @@ def produce(
     topic: str,
     records: Iterable[tuple[bytes | None, bytes | None]],
     max_request_size: int = 1_048_576,
+    client: Mapping[str, Any] | None = None,
 ) -> int:
+    """`client` holds kafka-python security options, for a secured broker."""
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", max_request_size=max_request_size
+        bootstrap_servers=bootstrap,
+        acks="all",
+        max_request_size=max_request_size,
+        **(client or {}),
     )
     count = 0
     for key, value in records:
