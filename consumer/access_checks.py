@@ -69,15 +69,18 @@ class _Role:
     check: str
     topic: str
     operations: tuple[str, ...]  # as Kafka names them: READ, WRITE, DESCRIBE_CONFIGS
+    # Granted for a better service, not needed to run: a missing one is a warning, not a stop.
+    recommended: tuple[str, ...] = ()
 
 
 def _roles(settings: Settings) -> list[_Role]:
-    # DescribeConfigs: the service reads the output topics' max.message.bytes to size batches.
-    produce = ("WRITE", "DESCRIBE_CONFIGS")
+    # DescribeConfigs: the service reads the output topics' max.message.bytes to fit its records.
+    # Without it the limit detente creates topics with is assumed (issue #10's decision) and a
+    # refusal is still found and dead-lettered: recommended, not required.
     return [
         _Role("input_topic", settings.input_topic, ("READ",)),
-        _Role("output_topic", settings.output_topic, produce),
-        _Role("dead_letter_topic", settings.dlq_topic, produce),
+        _Role("output_topic", settings.output_topic, ("WRITE",), ("DESCRIBE_CONFIGS",)),
+        _Role("dead_letter_topic", settings.dlq_topic, ("WRITE",), ("DESCRIBE_CONFIGS",)),
     ]
 
 
@@ -214,6 +217,18 @@ class _Checks:
                     f" Grant {self._acl.topic(role, missing)}",
                     cause="authorization",
                 )
+            lacking = [op for op in role.recommended if op not in allowed]
+            if lacking:
+                log.warning(
+                    "check %s: %s may not %s topic %r, so its max.message.bytes cannot be read"
+                    " and the limit detente creates topics with is assumed. Grant %s",
+                    role.check,
+                    self._who,
+                    " or ".join(_title(op) for op in lacking),
+                    role.topic,
+                    self._acl.topic(role, lacking),
+                    extra={"check": role.check, "topic": role.topic},
+                )
 
     def consumer_group(self) -> None:
         group = self._settings.consumer_group
@@ -279,7 +294,8 @@ class _AclHint:
         return f"`kafka-acls ... --add --allow-principal {self._principal} {ops} {resource}`"
 
     def topic(self, role: _Role, operations: list[str] | None = None) -> str:
-        return self._command(operations or role.operations, f"--topic {role.topic}")
+        wanted = operations or (*role.operations, *role.recommended)
+        return self._command(wanted, f"--topic {role.topic}")
 
     def create(self, role: _Role) -> str:
         return self._command(("CREATE",), f"--topic {role.topic}")

@@ -443,9 +443,11 @@ _CHECK_OF_GRANT = {
 
 
 def test_each_acl_grant_dropped_in_turn_fails_its_named_check(
-    secured_kafka: SecuredBroker,
+    secured_kafka: SecuredBroker, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Every README grant is needed, and its absence is caught at start by the check it feeds.
+    """Every README grant is used, and its absence is caught at start by the check it feeds:
+    a failed check for what the service cannot run without, a warning naming the check for
+    DescribeConfigs (without it the created-topic limit is assumed, as issue #10 decided).
 
     The checks run in this process, as `serve` runs them (the exit code is asserted above)."""
     outcomes = {}
@@ -458,11 +460,20 @@ def test_each_acl_grant_dropped_in_turn_fails_its_named_check(
             f"detente-{topics.group}-": "txn",
         }[missing.name]  # fmt: skip
         expected = _CHECK_OF_GRANT[(missing.resource_type, kind, missing.operation)]
+        operation = "".join(p.capitalize() for p in missing.operation.split("_"))
+        if missing.operation == "DESCRIBE_CONFIGS":
+            caplog.clear()
+            run_startup_checks(_settings(secured_kafka, topics), create_missing=ensure_topics)
+            warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+            assert any(
+                f"check {expected}:" in m and f"--operation {operation}" in m for m in warned
+            ), f"without {dropped}: {warned}"
+            outcomes[str(dropped)] = f"{expected} (warning)"
+            continue
         with pytest.raises(AccessCheckError) as failed:
             run_startup_checks(_settings(secured_kafka, topics), create_missing=ensure_topics)
         outcomes[str(dropped)] = failed.value.check
         assert failed.value.check == expected, f"without {dropped}: {failed.value}"
-        operation = "".join(p.capitalize() for p in missing.operation.split("_"))
         assert f"--operation {operation}" in str(failed.value), str(failed.value)
     print(f"[secured] dropped grant -> failed check: {outcomes}")
 
