@@ -55,6 +55,7 @@ _WORD: Final = bytes(1 if chr(b).isascii() and chr(b).isalnum() else 0 for b in 
 _LOWER: Final = bytes(1 if 0x61 <= b <= 0x7A else 0 for b in range(256))
 _CAPS_WINDOW: Final = 4
 _CAPS: Final = 1
+_MADE_MAX: Final = 20_000  # bounds the Country cache of a long-running service
 _SPACE: Final = 0x20
 _PEOPLE: Final = 2
 
@@ -122,6 +123,8 @@ class CountryExtractor:
         self._rules: tuple[Rule | None, ...] = tuple(form.rule for form in gazetteer.forms)
         self._cue_scans = {form.rule: CueScan(form.rule) for form in gazetteer.forms if form.rule}
         self._names = gazetteer.names
+        # Country values are immutable: the common (code, mentions, headline) ones are made once.
+        self._made: dict[tuple[str, int, bool], Country] = {}
         self._name_weight = gazetteer.weights["name"]
         self._weak_weight = gazetteer.weights["weak"]
         self._automaton = daachorse.DoubleArrayAhoCorasick(
@@ -224,12 +227,19 @@ class CountryExtractor:
         floor = max(MIN_SCORE, -MIN_SHARE * ranked[0][0])
         support = min(SUPPORT_MAX, 1 + tally.size // SUPPORT_BYTES)
         out: list[Country] = []
+        made = self._made
         for score, _, code in ranked:
             if -score < floor or len(out) == MAX_COUNTRIES:
                 break
             if counts[code] < support and code not in headline:
                 continue  # named a few times in passing in a long text: not a main state
-            out.append(Country(code, self._names[code], counts[code], code in headline))
+            key = (code, counts[code], code in headline)
+            country = made.get(key)
+            if country is None:
+                country = Country(code, self._names[code], key[1], key[2])
+                if len(made) < _MADE_MAX:
+                    made[key] = country
+            out.append(country)
         return tuple(out)
 
 

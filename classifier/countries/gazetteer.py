@@ -162,5 +162,5 @@ def load_gazetteer(path: Path = ALIASES_PATH) -> Gazetteer:
 
 
 def _caps_guard(surface: str) -> bool:
-    letters = surface.replace(".", "")
-    return letters.isupper() and len(letters) <= _CAPS_GUARD_MAX
+    # A dotted abbreviation ("U.S.") is never the pronoun: only bare short capitals are guarded.
+    return surface.isupper() and len(surface) <= _CAPS_GUARD_MAX and "." not in surface

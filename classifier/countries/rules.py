@@ -66,8 +66,7 @@ def _opens_sentence(raw: bytes, begin: int) -> bool:
 def reads_as_person(raw: bytes, start: int, end: int) -> bool:
     """True where the form at raw[start:end] is part of a person's name, by its neighbours."""
     # A capitalised word just after: a surname ("Chad Wolf", "Jordan Peterson").
-    after = raw[end : end + 2]
-    if len(after) == 2 and after[0] == _SPACE and 0x41 <= after[1] <= 0x5A:
+    if end + 1 < len(raw) and raw[end] == _SPACE and 0x41 <= raw[end + 1] <= 0x5A:
         return True
     if start < 2 or raw[start - 1] != _SPACE:
         return False  # no word just before, on the same line
@@ -79,13 +78,15 @@ def reads_as_person(raw: bytes, start: int, end: int) -> bool:
 
 
 def _holds(step: RuleStep, present: Collection[bytes], decided: Collection[str]) -> bool:
-    if any(cue in present for cue in step.unless_texts) or not step.unless_codes.isdisjoint(
-        decided
-    ):
+    if present and any(cue in present for cue in step.unless_texts):
+        return False
+    if not step.unless_codes.isdisjoint(decided):
         return False
     if step.unconditional:
         return True
-    return any(cue in present for cue in step.cue_texts) or not step.cue_codes.isdisjoint(decided)
+    if present and any(cue in present for cue in step.cue_texts):
+        return True
+    return not step.cue_codes.isdisjoint(decided)
 
 
 def decide(rule: Rule, present: Collection[bytes], decided: Collection[str]) -> RuleStep | None:
