@@ -151,7 +151,8 @@ class CountryExtractor:
         tally = _Tally(len(raw) - 3)  # the title, the newline and the body
         scores, counts, first, headline = tally.scores, tally.counts, tally.first, tally.headline
         pending: dict[Rule, list[tuple[int, int]]] = {}
-        codes, weights, checks, word = self._codes, self._weights, self._checks, _WORD
+        codes, weights, checks = self._codes, self._weights, self._checks
+        word, lower = _WORD, _LOWER
         # The hot loop: a few dozen matches an article, kept to indexing and dict updates.
         for start, end, index in self._find(raw):
             if word[raw[start - 1]] or word[raw[end]]:
@@ -163,7 +164,13 @@ class CountryExtractor:
                     pending.setdefault(rule, []).append((start, end))
                 continue
             check = checks[index]
-            if check and self._rejects(check, raw, start, end):
+            # Most caps-guarded matches ("US officials") are followed by a lower-case word: they
+            # stand in running text, and need no call.
+            if (
+                check
+                and not (check == _CAPS and raw[end] == _SPACE and lower[raw[end + 1]])
+                and self._rejects(check, raw, start, end)
+            ):
                 continue
             weight = weights[index]
             if start < lead_end:
