@@ -152,7 +152,7 @@ class CountryExtractor:
         scores, counts, first, headline = tally.scores, tally.counts, tally.first, tally.headline
         pending: dict[Rule, list[tuple[int, int]]] = {}
         codes, weights, checks = self._codes, self._weights, self._checks
-        word, lower = _WORD, _LOWER
+        word, lower, people = _WORD, _LOWER, self._people
         # The hot loop: a few dozen matches an article, kept to indexing and dict updates.
         for start, end, index in self._find(raw):
             if word[raw[start - 1]] or word[raw[end]]:
@@ -164,11 +164,14 @@ class CountryExtractor:
                     pending.setdefault(rule, []).append((start, end))
                 continue
             check = checks[index]
-            # Most caps-guarded matches ("US officials") are followed by a lower-case word: they
-            # stand in running text, and need no call.
+            # The common cases need no call: a caps-guarded form followed by a lower-case word
+            # ("US officials") stands in running text; a demonym with no "ethnic" before it.
             if (
                 check
-                and not (check == _CAPS and raw[end] == _SPACE and lower[raw[end + 1]])
+                and not (
+                    (check == _CAPS and raw[end] == _SPACE and lower[raw[end + 1]])
+                    or (check == _PEOPLE and not raw.endswith(people, 0, start))
+                )
                 and self._rejects(check, raw, start, end)
             ):
                 continue
