@@ -1,6 +1,6 @@
 """CPU per article of the countries step beside the whole classify step, on the same real articles.
 
-    python -m bench.countries_speed [--articles 2000] [--repeats 5] [--model-dir DIR] [--out PATH]
+    python -m bench.countries_speed [--articles 2000] [--repeats 9] [--model-dir DIR] [--out PATH]
 
 Reads the first N real articles of ../shared/datasets/news_articles_unlabelled (never copied into
 the project), limits BLAS to one thread, loads the model and the extractor, then in one process and
@@ -8,8 +8,10 @@ alternating, repeat by repeat: times `CountryExtractor.extract` over all N artic
 classifier's `classify` over the same articles in service-sized batches of 100, with
 `time.process_time` (CPU, not wall clock). Reports the median and best CPU microseconds per article
 of each, their ratio, and whether the countries step keeps its budget (30 us). Writes JSON (default
-bench/results/countries_speed.json). Figures depend on the machine and its load; the ratio, taken
-side by side, is the steadier one.
+bench/results/countries_speed.json) with the load average at start and end and the commit the
+countries code was measured at. Figures depend on the machine and its load (other jobs share its
+cores and caches): run it when the load is low, and read the best and the ratio, taken side by
+side, as the steadier figures.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -57,8 +60,31 @@ def _cpu_us_per_article(work: Any, articles: list[ArticleText]) -> float:
     return (time.process_time() - start) / len(articles) * 1e6
 
 
+def _commit_of(path: Path) -> str:
+    out = subprocess.run(
+        ["git", "log", "-1", "--format=%H", "--", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() + (" (modified since)" if dirty.stdout.strip() else "")
+
+
+def _load() -> list[float] | None:
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
 def run(model_dir: Path, n: int, repeats: int) -> dict[str, Any]:
     threadpool_limits(1)
+    load_at_start = _load()
     articles = read_articles(ARTICLES, n)
     extractor = CountryExtractor.load()
     classifier = load_classifier(model_dir)
@@ -81,7 +107,9 @@ def run(model_dir: Path, n: int, repeats: int) -> dict[str, Any]:
     return {
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "countries_code_commit": _commit_of(ROOT / "classifier" / "countries"),
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": _load(),
         "articles": {
             "source": "news_articles_unlabelled (first N lines)",
             "n": len(articles),
@@ -106,7 +134,7 @@ def run(model_dir: Path, n: int, repeats: int) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--articles", type=int, default=2000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--model-dir", type=Path, default=ROOT / "models")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/countries_speed.json")
     args = parser.parse_args()
@@ -117,6 +145,7 @@ def main() -> int:
     print(f"countries: {c['median']} us/article (best {c['best']}), budget {BUDGET_US} us")
     print(f"classify:  {k['median']} us/article (best {k['best']})")
     print(f"ratio countries/classify: {report['countries_over_classify_median']}")
+    print(f"load average: {report['load_average_at_start']} -> {report['load_average_at_end']}")
     return 0
 
 

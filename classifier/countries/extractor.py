@@ -9,10 +9,14 @@ case-sensitive scan: the classifier's tokens are lower-cased, which would lose "
 "Turkey" vs "turkey". Python then touches only the matches (a few dozen an article): whole-word
 check, ambiguity rules, and a centrality score.
 
-Centrality: each mention adds its kind's weight (name, demonym, seat 1; capital 0.8; weak 0.3; from
-the alias file) times where it stands: headline x3, lead (first LEAD_BYTES of the body) x2, rest
-x1. A state is listed only if its score reaches MIN_SCORE and MIN_SHARE of the top state's: a
-single passing mention deep in an article does not make the article about that state.
+Centrality: each mention adds its kind's weight (name, demonym, seat 1; capital, leader 0.8;
+institution 0.5; weak 0.3; from the alias file) times where it stands: headline x3, lead (first
+LEAD_BYTES of the body) x2, rest x1. A state is listed only if its score reaches MIN_SCORE and
+MIN_SHARE of the top state's: a single passing mention deep in an article does not make the
+article about that state. Every listed state must also be substantively present: named in the
+headline, or named at least once per SUPPORT_BYTES of text (up to SUPPORT_MAX times). A state
+named three or four times in passing in a long article is not one of its main states, and a long
+essay that names a state once or twice is about no state; a single sentence needs one mention.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Final, Protocol
 import daachorse
 
 from classifier.countries.gazetteer import Gazetteer, Rule, load_gazetteer
-from classifier.countries.rules import decide, reads_as_person
+from classifier.countries.rules import CueScan, decide, reads_as_person
 from classifier.prediction import ArticleText
 
 __all__ = [
@@ -42,10 +46,18 @@ HEADLINE_FACTOR: Final = 3.0
 LEAD_FACTOR: Final = 2.0
 MIN_SCORE: Final = 1.5
 MIN_SHARE: Final = 0.3
+SUPPORT_BYTES: Final = 1000
+SUPPORT_MAX: Final = 5
 # 1 for the ASCII bytes that continue a word; any other byte (space, punctuation, quotes, the
 # bytes of non-ASCII characters) ends one.
 _WORD: Final = bytes(1 if chr(b).isascii() and chr(b).isalnum() else 0 for b in range(256))
+# 1 for the ASCII lower-case letters: a neighbour in lower case means running text.
+_LOWER: Final = bytes(1 if 0x61 <= b <= 0x7A else 0 for b in range(256))
 _CAPS_WINDOW: Final = 4
+_CAPS: Final = 1
+_MADE_MAX: Final = 20_000  # bounds the Country cache of a long-running service
+_SPACE: Final = 0x20
+_PEOPLE: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +86,10 @@ def default_extractor() -> CountryExtractor:
 class _Tally:
     """Scores, mention counts and positions of one article's states."""
 
-    __slots__ = ("counts", "first", "headline", "scores")
+    __slots__ = ("counts", "first", "headline", "scores", "size")
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = 0) -> None:
+        self.size = size  # bytes of title + body: how much support a listed state needs
         self.scores: dict[str, float] = {}
         self.counts: dict[str, int] = {}
         self.first: dict[str, int] = {}
@@ -100,15 +113,25 @@ class CountryExtractor:
         # Per-pattern columns, so the hot loop indexes tuples instead of reading attributes.
         self._codes = tuple(form.code for form in gazetteer.forms)
         self._weights = tuple(form.weight for form in gazetteer.forms)
-        self._guards = tuple(form.caps_guard for form in gazetteer.forms)
+        # What a match must pass besides the word boundaries: _CAPS (a short all-caps form is
+        # not read in all-caps text) or _PEOPLE (a demonym after "ethnic" is no state).
+        self._checks = tuple(
+            _CAPS if form.caps_guard else _PEOPLE if form.kind == "demonym" else 0
+            for form in gazetteer.forms
+        )
+        self._people = tuple(prefix.encode() for prefix in gazetteer.people_prefixes)
         self._rules: tuple[Rule | None, ...] = tuple(form.rule for form in gazetteer.forms)
+        self._cue_scans = {form.rule: CueScan(form.rule) for form in gazetteer.forms if form.rule}
         self._names = gazetteer.names
+        # Country values are immutable: the common (code, mentions, headline) ones are made once.
+        self._made: dict[tuple[str, int, bool], Country] = {}
         self._name_weight = gazetteer.weights["name"]
         self._weak_weight = gazetteer.weights["weak"]
         self._automaton = daachorse.DoubleArrayAhoCorasick(
             [form.surface.encode() for form in gazetteer.forms],
             match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST,
         )
+        self._find = self._automaton.find
 
     @classmethod
     def load(cls) -> CountryExtractor:
@@ -120,31 +143,46 @@ class CountryExtractor:
     def extract(self, text: ArticleText) -> tuple[Country, ...]:
         """Up to MAX_COUNTRIES states, most central first; () when no state is involved."""
         head = text.title.encode()
-        raw = head + b"\n" + text.body.encode()
-        head_end, lead_end, size = len(head), len(head) + 1 + LEAD_BYTES, len(raw)
-        tally = _Tally()
+        # A delimiter before and two after the text: the word-boundary and case look-ups of the
+        # hot loop never fall off either end, so they need no bounds checks.
+        raw = b"".join((b"\n", head, b"\n", text.body.encode(), b"\n\n"))
+        head_end = len(head) + 1
+        lead_end = head_end + 1 + LEAD_BYTES
+        tally = _Tally(len(raw) - 3)  # the title, the newline and the body
         scores, counts, first, headline = tally.scores, tally.counts, tally.first, tally.headline
         pending: dict[Rule, list[tuple[int, int]]] = {}
-        codes, weights, guards, word = self._codes, self._weights, self._guards, _WORD
+        codes, weights, checks = self._codes, self._weights, self._checks
+        word, lower, people = _WORD, _LOWER, self._people
         # The hot loop: a few dozen matches an article, kept to indexing and dict updates.
-        for start, end, index in self._automaton.find(raw):
-            if (start and word[raw[start - 1]]) or (end < size and word[raw[end]]):
+        for start, end, index in self._find(raw):
+            if word[raw[start - 1]] or word[raw[end]]:
                 continue  # inside a longer word: "US" in "USB", "Niger" in "Nigeria"
-            weight = weights[index]
-            if not weight:  # a blocked phrase (consumed, no code) or an ambiguous form
+            code = codes[index]
+            if not code:  # a blocked phrase (consumed, no code) or an ambiguous form
                 rule = self._rules[index]
                 if rule is not None:
                     pending.setdefault(rule, []).append((start, end))
                 continue
-            if guards[index] and _all_caps(raw, start, end):
+            check = checks[index]
+            # The common cases need no call: a caps-guarded form followed by a lower-case word
+            # ("US officials") stands in running text; a demonym with no "ethnic" before it.
+            if (
+                check
+                and not (
+                    (check == _CAPS and raw[end] == _SPACE and lower[raw[end + 1]])
+                    or (check == _PEOPLE and not raw.endswith(people, 0, start))
+                )
+                and self._rejects(check, raw, start, end)
+            ):
                 continue
-            code = codes[index]
-            if start < head_end:
-                weight *= HEADLINE_FACTOR
-                headline.add(code)
-            elif start < lead_end:
-                weight *= LEAD_FACTOR
-            if code in scores:
+            weight = weights[index]
+            if start < lead_end:
+                if start < head_end:
+                    weight *= HEADLINE_FACTOR
+                    headline.add(code)
+                else:
+                    weight *= LEAD_FACTOR
+            if code in counts:
                 scores[code] += weight
                 counts[code] += 1
             else:
@@ -152,6 +190,18 @@ class CountryExtractor:
         if pending:
             self._decide(pending, raw, tally, head_end, lead_end)
         return self._rank(tally)
+
+    def _rejects(self, check: int, raw: bytes, start: int, end: int) -> bool:
+        """The form's own check: an all-caps context for short all-caps forms ("HE TOLD US"),
+        an ethnic-group prefix for demonyms ("ethnic Albanians")."""
+        if check == _CAPS:
+            # A lower-case word just before or after on the same line means running text.
+            if (raw[end] == _SPACE and _LOWER[raw[end + 1]]) or (
+                raw[start - 1] == _SPACE and _LOWER[raw[start - 2]]
+            ):
+                return False
+            return _all_caps(raw, start, end)
+        return raw.endswith(self._people, 0, start)
 
     def _decide(
         self,
@@ -171,7 +221,7 @@ class CountryExtractor:
                 own_codes = {step.code for step in rule.steps}
                 if own_codes.isdisjoint(decided):
                     continue
-            step = decide(rule, raw, decided)
+            step = decide(rule, self._cue_scans[rule](raw), decided)
             if step is None:
                 continue
             weight = self._weak_weight if step.weak else self._name_weight
@@ -182,14 +232,25 @@ class CountryExtractor:
     def _rank(self, tally: _Tally) -> tuple[Country, ...]:
         if not tally.scores:
             return ()
-        first = tally.first
+        first, counts, headline = tally.first, tally.counts, tally.headline
         ranked = sorted((-score, first[code], code) for code, score in tally.scores.items())
         floor = max(MIN_SCORE, -MIN_SHARE * ranked[0][0])
-        return tuple(
-            Country(code, self._names[code], tally.counts[code], code in tally.headline)
-            for score, _, code in ranked[:MAX_COUNTRIES]
-            if -score >= floor
-        )
+        support = min(SUPPORT_MAX, 1 + tally.size // SUPPORT_BYTES)
+        out: list[Country] = []
+        made = self._made
+        for score, _, code in ranked:
+            if -score < floor or len(out) == MAX_COUNTRIES:
+                break
+            if counts[code] < support and code not in headline:
+                continue  # named a few times in passing in a long text: not a main state
+            key = (code, counts[code], code in headline)
+            country = made.get(key)
+            if country is None:
+                country = Country(code, self._names[code], key[1], key[2])
+                if len(made) < _MADE_MAX:
+                    made[key] = country
+            out.append(country)
+        return tuple(out)
 
 
 def _all_caps(raw: bytes, start: int, end: int) -> bool:

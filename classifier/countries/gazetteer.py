@@ -1,9 +1,10 @@
 """Every surface form the extractor knows, with its code, kind, weight and ambiguity rule.
 
 Names and codes come from pycountry (ISO 3166-1); our additions (aliases, demonyms, capitals,
-seats of government, weak US evidence, blocked phrases, ambiguity rules) come from the one reviewed
-data file `aliases.toml` beside this module. Loading fails fast when two states claim one form, so
-a conflict is fixed in review rather than decided by load order.
+seats of government, leaders, institutions, weak US evidence, blocked phrases, the ethnic-group
+prefixes, ambiguity rules) come from the one reviewed data file `aliases.toml` beside this module.
+Loading fails fast when two states claim one form, so a conflict is fixed in review rather than
+decided by load order.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ class RuleStep:
         return not self.cue_texts and not self.cue_codes
 
 
-@dataclass(frozen=True, slots=True)
+# Identity, not value, equality: a rule is a dict key in the hot path, and hashing its nested
+# cue tuples on every ambiguous match would cost microseconds.
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
     surface: str
     why: str
@@ -51,7 +54,7 @@ class Rule:
 class Form:
     surface: str
     code: str  # "" for blocked and ambiguous forms
-    kind: str  # name, demonym, capital, seat, weak, blocked, ambiguous
+    kind: str  # name, demonym, capital, seat, leader, institution, weak, blocked, ambiguous
     weight: float
     caps_guard: bool
     rule: Rule | None = None
@@ -62,6 +65,8 @@ class Gazetteer:
     forms: tuple[Form, ...]
     names: dict[str, str]  # code -> short English name
     weights: dict[str, float]
+    # Words that, just before a demonym, make it an ethnic group ("ethnic Albanians"): no code.
+    people_prefixes: tuple[str, ...] = ()
 
 
 def _plural(word: str) -> str | None:
@@ -108,7 +113,8 @@ def load_gazetteer(path: Path = ALIASES_PATH) -> Gazetteer:
     """Read pycountry and the alias file into one table of forms; raises on a conflict."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     weights: dict[str, float] = dict(data["meta"]["weights"])
-    reserved = set(data["ambiguous"]) | set(data["blocked"]["phrases"])
+    blocked = list(data["blocked"]["phrases"])
+    reserved = set(data["ambiguous"]) | set(blocked)
     claimed: dict[str, tuple[str, str]] = {}
 
     def claim(surface: str, code: str, kind: str) -> None:
@@ -137,22 +143,24 @@ def load_gazetteer(path: Path = ALIASES_PATH) -> Gazetteer:
             if plural:
                 claim(plural, code, "demonym")
     names.update(data["names"])
-    for code, forms in data["weak"].items():
-        for form in forms:
-            claim(form, code, "weak")
+    for kind, table in (("leader", "leaders"), ("institution", "institutions"), ("weak", "weak")):
+        for code, forms in data[table].items():
+            for form in forms:
+                claim(form, code, kind)
 
     out = [
         Form(s, code, kind, weights[kind], _caps_guard(s)) for s, (code, kind) in claimed.items()
     ]
-    out += [Form(p, "", BLOCKED, 0.0, False) for p in data["blocked"]["phrases"]]
+    out += [Form(p, "", BLOCKED, 0.0, False) for p in blocked]
     for surface, spec in data["ambiguous"].items():
         out.append(Form(surface, "", AMBIGUOUS, 0.0, False, _rule(surface, spec)))
         plural = _plural(surface)
         if spec.get("plural") and plural:
             out.append(Form(plural, "", AMBIGUOUS, 0.0, False, _rule(plural, spec)))
-    return Gazetteer(forms=tuple(out), names=names, weights=weights)
+    prefixes = tuple(f"{word} " for word in data["blocked"]["people_prefixes"])
+    return Gazetteer(forms=tuple(out), names=names, weights=weights, people_prefixes=prefixes)
 
 
 def _caps_guard(surface: str) -> bool:
-    letters = surface.replace(".", "")
-    return letters.isupper() and len(letters) <= _CAPS_GUARD_MAX
+    # A dotted abbreviation ("U.S.") is never the pronoun: only bare short capitals are guarded.
+    return surface.isupper() and len(surface) <= _CAPS_GUARD_MAX and "." not in surface
