@@ -8,10 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := scripts/kafka-local
 # Independent peers of the integration tests, from Debian: kcat, and Prometheus with promtool
-# (both in the `prometheus` package; installed without starting its daemon).
-DEBIAN_TOOLS := scripts/ensure-debian-tools kcat prometheus promtool:prometheus
+# (both in the `prometheus` package; installed without starting its daemon); openssl makes the
+# secured test broker's CA and certificates (`scripts/kafka-local start --secure`).
+DEBIAN_TOOLS := scripts/ensure-debian-tools kcat prometheus promtool:prometheus openssl
 
-.PHONY: help install lint typecheck check unit integration test demo train evaluate bench bench-pipeline \
+.PHONY: help install lint typecheck check unit integration test demo train evaluate bench bench-pipeline bench-secured \
+        countries-check \
         schemas dashboard kafka-start kafka-stop clean
 
 help: ## list the targets
@@ -51,12 +53,20 @@ demo: $(STAMP) ## local broker + service + sample articles; prints tagged result
 train: $(STAMP) ## retrain the models from ../shared/datasets into models/
 	$(BIN)/detente train
 
-bench: $(STAMP) ## classifier speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
+bench: $(STAMP) ## classifier, countries and size-check speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
 	$(BIN)/python bench/classify_speed.py
+	$(BIN)/python -m bench.countries_speed
+	$(BIN)/python -m bench.size_check_cost
 	$(BIN)/python -m bench.pipeline_speed
+
+countries-check: $(STAMP) ## score the countries step against the gold read by hand (bench/results/countries_check.json)
+	$(BIN)/python -m bench.countries_check
 
 bench-pipeline: $(STAMP) ## end to end on a private Kafka broker: rates, ratios, latency, RSS, startup
 	$(BIN)/python -m bench.pipeline_speed
+
+bench-secured: $(STAMP) ## one instance on a secured broker (TLS, SCRAM, ACLs) vs a plain one, same run
+	$(BIN)/python -m bench.secured_speed
 
 schemas: $(STAMP) ## write the topics' JSON Schemas to docs/schemas/
 	$(BIN)/detente schemas --out docs/schemas
@@ -72,4 +82,5 @@ kafka-stop: ## stop the local Kafka broker
 
 clean: ## stop local brokers, remove caches (keeps downloaded Kafka jars)
 	-$(KAFKA) stop
+	-$(KAFKA) stop --secure
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

@@ -2,12 +2,15 @@
 and `detente serve` (or any consumer command) as a child process that can be watched.
 
 Every process started here is stopped by the caller's `with` block; the broker runs in its own
-`KAFKA_LOCAL_DIR`, so it never touches a broker that tests or a developer started.
+`KAFKA_LOCAL_DIR`, so it never touches a broker that tests or a developer started. The helpers
+that talk to a broker take `client`, kafka-python's security options, for a secured one
+(`secured_local_broker`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -30,6 +33,7 @@ __all__ = [
     "Broker",
     "Child",
     "OutputRecord",
+    "SecuredBroker",
     "await_group",
     "cpu_seconds",
     "create_topics",
@@ -37,6 +41,7 @@ __all__ = [
     "local_broker",
     "publish",
     "read_topic",
+    "secured_local_broker",
     "start_child",
     "wait_until_consumed",
 ]
@@ -75,8 +80,63 @@ def local_broker() -> Iterator[Broker]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def create_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+@dataclass(frozen=True, slots=True)
+class SecuredBroker:
+    """A `kafka-local --secure` broker: the service's `DETENTE_*` credentials (User:detente) and
+    kafka-python options of User:admin, a super user, for the benchmark's own clients."""
+
+    address: str
+    pid: int
+    service_env: Mapping[str, str]
+    admin: Mapping[str, Any]
+
+
+@contextmanager
+def secured_local_broker() -> Iterator[SecuredBroker]:
+    """`kafka-local start --secure` in a temporary KAFKA_LOCAL_DIR, stopped and deleted on exit."""
+    directory = Path(tempfile.mkdtemp(prefix="detente-bench-kafka-secure-"))
+    env = {**os.environ, "KAFKA_LOCAL_DIR": str(directory)}
+    try:
+        started = subprocess.run(
+            [str(KAFKA_LOCAL), "start", "--secure"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if started.returncode != 0:
+            raise RuntimeError(f"the secured broker did not start:\n{started.stderr[-4000:]}")
+        lines = started.stdout.strip().splitlines()
+        info = dict(line.split(": ", 1) for line in lines[:-1])
+        service_env = dict(
+            line.split("=", 1)
+            for line in Path(info["credentials"]).read_text().splitlines()
+            if "=" in line
+        )
+        admin_password = re.search(r'password="([^"]+)"', Path(info["admin-config"]).read_text())
+        if admin_password is None:
+            raise RuntimeError("the admin config holds no password")
+        admin = {
+            "security_protocol": "SASL_SSL",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": "admin",
+            "sasl_plain_password": admin_password.group(1),
+            "ssl_cafile": info["ca-file"],
+        }
+        pid = int((directory / "kafka.pid").read_text())
+        yield SecuredBroker(lines[-1], pid, service_env, admin)
+    finally:
+        subprocess.run([str(KAFKA_LOCAL), "stop"], env=env, capture_output=True, check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def create_topics(
+    bootstrap: str,
+    names: Sequence[str],
+    partitions: int,
+    client: Mapping[str, Any] | None = None,
+) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **(client or {}))
     try:
         admin.create_topics(
             {name: {"num_partitions": partitions, "replication_factor": 1} for name in names},
@@ -87,12 +147,20 @@ def create_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None
 
 
 def publish(
-    bootstrap: str, topic: str, records: Sequence[tuple[bytes, bytes]], partitions: int
+    bootstrap: str,
+    topic: str,
+    records: Sequence[tuple[bytes, bytes]],
+    partitions: int,
+    client: Mapping[str, Any] | None = None,
 ) -> None:
     """Send every (key, value), record i to partition i % partitions, so partitions hold equal
     shares and two instances finish together."""
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=512 * 1024
+        bootstrap_servers=bootstrap,
+        acks="all",
+        linger_ms=20,
+        batch_size=512 * 1024,
+        **(client or {}),
     )
     for i, (key, value) in enumerate(records):
         producer.send(topic, key=key, value=value, partition=i % partitions)
@@ -100,8 +168,10 @@ def publish(
     producer.close()
 
 
-def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+def end_offsets(
+    bootstrap: str, topic: str, partitions: int, client: Mapping[str, Any] | None = None
+) -> dict[int, int]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, **(client or {}))
     try:
         tps = [TopicPartition(topic, p) for p in range(partitions)]
         return {tp.partition: int(offset) for tp, offset in consumer.end_offsets(tps).items()}
@@ -116,11 +186,12 @@ def wait_until_consumed(
     ends: Mapping[int, int],
     timeout_s: float,
     alive: Sequence[Child] = (),
+    client: Mapping[str, Any] | None = None,
 ) -> bool:
     """Until the group's committed offsets reach `ends` (every input processed and committed).
 
     Asks the broker twice a second, so it costs the processes under test next to nothing."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **(client or {}))
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
@@ -146,12 +217,17 @@ class OutputRecord:
 
 
 def read_topic(
-    bootstrap: str, topic: str, expected: int, timeout_s: float = 120.0
+    bootstrap: str,
+    topic: str,
+    expected: int,
+    timeout_s: float = 120.0,
+    client: Mapping[str, Any] | None = None,
 ) -> list[OutputRecord]:
     """Every committed record from the start until `expected` distinct keys were seen."""
     consumer = KafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
+        **(client or {}),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         isolation_level="read_committed",

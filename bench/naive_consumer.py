@@ -24,7 +24,7 @@ from kafka.structs import OffsetAndMetadata
 from classifier.artifact import load_classifier
 from consumer.kafka_io import inbound_record
 from consumer.pipeline import process_batch
-from consumer.service import pipeline_config
+from consumer.service import assumed_output_limits, pipeline_config
 from consumer.settings import Settings
 
 READY_LINE = "naive consumer: polling"
@@ -41,6 +41,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     model = load_classifier(settings.model_dir)
     config = pipeline_config(settings)
+    limits = assumed_output_limits(settings)
     servers = settings.bootstrap_servers.split(",")
     consumer = KafkaConsumer(
         settings.input_topic,
@@ -56,7 +57,7 @@ def main() -> int:
         while not stop.is_set():
             for partition, messages in consumer.poll(timeout_ms=100, max_records=1).items():
                 for message in messages:
-                    (out,) = process_batch([inbound_record(message)], model, config)
+                    (out,) = process_batch([inbound_record(message)], model, config, limits)
                     producer.send(out.topic, key=out.key, value=out.value).get(timeout=30)
                     consumer.commit({partition: OffsetAndMetadata(message.offset + 1, "", -1)})
     finally:

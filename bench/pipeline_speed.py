@@ -63,7 +63,7 @@ from classifier.prediction import ArticleClassifier, ArticleText
 from consumer.pipeline import PipelineConfig, article_text, process_batch
 from consumer.records import InboundRecord
 from consumer.schemas import ArticleIn
-from consumer.service import pipeline_config
+from consumer.service import assumed_output_limits, pipeline_config
 from consumer.settings import Settings
 
 PARTITIONS = 4
@@ -162,6 +162,9 @@ def classifier_pool(
         return len(texts) / (time.perf_counter() - started)
 
 
+LIMITS = assumed_output_limits(Settings())
+
+
 def pure_pipeline(
     model: ArticleClassifier,
     records: Sequence[InboundRecord],
@@ -169,7 +172,7 @@ def pure_pipeline(
     batch: int,
 ) -> tuple[float, float]:
     return in_memory_rate(
-        lambda lo, hi: process_batch(records[lo:hi], model, config), len(records), batch
+        lambda lo, hi: process_batch(records[lo:hi], model, config, LIMITS), len(records), batch
     )
 
 

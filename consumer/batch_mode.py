@@ -13,7 +13,7 @@ from itertools import islice
 from typing import IO
 
 from classifier.prediction import ArticleClassifier
-from consumer.pipeline import PipelineConfig, tag_articles
+from consumer.pipeline import PipelineConfig, check_feed_text, tag_articles
 from consumer.schemas import ArticleIn, TaggedArticle
 from consumer.validation import Rejection, parse_article
 
@@ -40,13 +40,15 @@ def classify_lines(
     for chunk in _chunks(numbered, batch_size):
         read += len(chunk)
         valid: list[tuple[int, ArticleIn]] = []
-        for number, line in chunk:
-            parsed = parse_article(line.rstrip(b"\r\n"), config.limits)
-            if isinstance(parsed, Rejection):
-                _report(rejects, number, parsed)
+        parsed = [parse_article(line.rstrip(b"\r\n"), config.limits) for _, line in chunk]
+        # Cleaned text in an accepted language, or a rejection (unsupported_language...).
+        prepared, _ = check_feed_text(parsed, config)
+        for (number, _), item in zip(chunk, prepared, strict=True):
+            if isinstance(item, Rejection):
+                _report(rejects, number, item)
                 rejected += 1
             else:
-                valid.append((number, parsed))
+                valid.append((number, item))
         results = tag_articles([article for _, article in valid], classifier, config)
         for (number, _), result in zip(valid, results, strict=True):
             if isinstance(result, TaggedArticle):

@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
+from consumer.exit_codes import ExitCode
 from consumer.settings import DEFAULT_MODEL_DIR, Settings
 
 __all__ = ["main"]
@@ -77,7 +81,19 @@ def _serve(_args: argparse.Namespace) -> int:
     from consumer.logs import configure_logging
     from consumer.service import serve
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        configure_logging("INFO")
+        # Locations and messages only: pydantic would echo the input, and it may be a secret.
+        problems = "; ".join(
+            f"DETENTE_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        logging.getLogger("consumer.service").error(
+            "cannot start: invalid settings: %s", problems, extra={"cause": "configuration"}
+        )
+        return ExitCode.CANNOT_START
     configure_logging(settings.log_level)
     return serve(settings)
 

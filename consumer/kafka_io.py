@@ -21,7 +21,6 @@ from kafka import (
 )
 from kafka.errors import (
     ClusterAuthorizationFailedError,
-    CommitFailedError,
     KafkaError,
     TopicAlreadyExistsError,
     TopicAuthorizationFailedError,
@@ -29,12 +28,13 @@ from kafka.errors import (
 from kafka.structs import OffsetAndMetadata
 
 from consumer.errors import DeliveryError, RetriableDeliveryError, StartupError
-from consumer.records import BatchPosition, InboundRecord, OutboundRecord
+from consumer.output_fit import RECORD_OVERHEAD_BYTES
+from consumer.records import InboundRecord
 from consumer.settings import Settings
 
 __all__ = [
-    "AtLeastOnceSink",
     "KafkaSource",
+    "build_admin",
     "build_consumer",
     "build_producer",
     "connection_options",
@@ -42,7 +42,9 @@ __all__ = [
     "ensure_topics",
     "inbound_record",
     "kafka_offsets",
+    "max_record_bytes",
     "new_producer",
+    "producer_request_bytes",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,14 +72,32 @@ def connection_options(settings: Settings) -> dict[str, Any]:
         path = getattr(settings, name)
         if path is not None:
             options[name] = str(path)
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_check_hostname"] = settings.ssl_check_hostname
+        if settings.ssl_key_password is not None:
+            options["ssl_password"] = settings.ssl_key_password.get_secret_value()
     return options
 
 
 def max_record_bytes(settings: Settings) -> int:
+    """The `max.message.bytes` detente gives the output topics it creates: room for a dead
+    letter of the largest input (base64 is 4/3 larger) and its envelope."""
     return settings.max_message_bytes * 4 // 3 + _ENVELOPE_BYTES
 
 
-def ensure_topics(settings: Settings) -> None:
+def producer_request_bytes(settings: Settings) -> int:
+    """The producer's own `max_request_size`: above every record limit we produce to."""
+    return max_record_bytes(settings) + _ENVELOPE_BYTES
+
+
+def build_admin(settings: Settings) -> KafkaAdminClient:
+    try:
+        return KafkaAdminClient(**connection_options(settings))
+    except KafkaError as exc:
+        raise StartupError(f"no Kafka broker answers at {settings.bootstrap_servers}") from exc
+
+
+def ensure_topics(admin: KafkaAdminClient, settings: Settings) -> None:
     """Create the three topics when missing, or fail fast with a message that says what to do."""
     wanted = {
         settings.input_topic: {},
@@ -85,16 +105,13 @@ def ensure_topics(settings: Settings) -> None:
         settings.dlq_topic: {"max.message.bytes": str(max_record_bytes(settings))},
     }
     try:
-        admin = KafkaAdminClient(**connection_options(settings))
-    except KafkaError as exc:
-        raise StartupError(f"no Kafka broker answers at {settings.bootstrap_servers}") from exc
-    try:
         missing = sorted(set(wanted) - set(admin.list_topics()))
         if not missing:
             return
         if not settings.create_topics:
             raise StartupError(
-                f"topics {missing} do not exist and DETENTE_CREATE_TOPICS is false: create them"
+                f"topics {missing} do not exist and DETENTE_CREATE_TOPICS is false: create them",
+                cause="topics",
             )
         log.info("creating topics", extra={"topics": missing})
         try:
@@ -113,12 +130,11 @@ def ensure_topics(settings: Settings) -> None:
             pass  # another instance created them first
         except (TopicAuthorizationFailedError, ClusterAuthorizationFailedError) as exc:
             raise StartupError(
-                f"not allowed to create topics {missing}: create them or grant CREATE ({exc})"
+                f"not allowed to create topics {missing}: create them or grant CREATE ({exc})",
+                cause="authorization",
             ) from exc
     except KafkaError as exc:
-        raise StartupError(f"topic setup failed: {exc}") from exc
-    finally:
-        admin.close()
+        raise StartupError(f"topic setup failed: {exc}", cause="topics") from exc
 
 
 def build_consumer(settings: Settings) -> KafkaConsumer:
@@ -128,7 +144,8 @@ def build_consumer(settings: Settings) -> KafkaConsumer:
             group_id=settings.consumer_group,
             # Static membership: a restarted instance takes its partitions back at once and
             # fences its killed predecessor, instead of waiting out the session timeout.
-            group_instance_id=settings.instance_id,
+            group_instance_id=settings.instance_id if settings.static_membership else None,
+            session_timeout_ms=settings.session_timeout_ms,
             enable_auto_commit=False,  # offsets are committed only after results are acknowledged
             auto_offset_reset=settings.auto_offset_reset,
             max_poll_records=settings.max_poll_records,
@@ -139,18 +156,30 @@ def build_consumer(settings: Settings) -> KafkaConsumer:
         raise StartupError(f"no Kafka broker answers at {settings.bootstrap_servers}") from exc
 
 
-def build_producer(settings: Settings) -> KafkaProducer:
+def build_producer(settings: Settings, batch_limit: int) -> KafkaProducer:
     try:
-        return new_producer(settings)
+        return new_producer(settings, batch_limit)
     except KafkaError as exc:
         raise StartupError(f"no Kafka broker answers at {settings.bootstrap_servers}") from exc
 
 
-def new_producer(settings: Settings) -> KafkaProducer:
-    """A producer for `settings`; client errors propagate (the exactly-once sink renews its own)."""
-    transactional: dict[str, Any] = {}
+def new_producer(settings: Settings, batch_limit: int) -> KafkaProducer:
+    """A producer for `settings` whose batches stay under `batch_limit` bytes (the smallest
+    destination's record limit); client errors propagate (the sinks renew their own)."""
+    # At-least-once runs without idempotence, one request in flight per broker (so retries keep
+    # the order). kafka-python turns an idempotent producer fatal on any record the broker
+    # refuses and then fails its in-flight batches client-side although the broker wrote them:
+    # sending those again after a refusal duplicated records. Without idempotence a refused
+    # record fails alone and nothing written is ever reported failed; the price is that a retry
+    # after a lost acknowledgement (the broker or the network failing) may write a record twice,
+    # which at-least-once allows.
+    guarantee: dict[str, Any] = {
+        "enable_idempotence": False,
+        "max_in_flight_requests_per_connection": 1,
+    }
     if settings.processing_guarantee == "exactly-once":
-        transactional = {
+        guarantee = {
+            "enable_idempotence": True,
             "transactional_id": settings.transactional_id(),
             "transaction_timeout_ms": settings.transaction_timeout_ms,
             # A batch's transaction often starts while the broker still completes the previous
@@ -161,17 +190,17 @@ def new_producer(settings: Settings) -> KafkaProducer:
         }
     return KafkaProducer(
         **connection_options(settings),
-        **transactional,
+        **guarantee,
         acks="all",
-        enable_idempotence=True,
         # Every batch ends in a flush or a transaction commit, which sends at once whatever
         # the linger; until then a batch's results gather into one request per partition
         # instead of dozens of 16 KiB ones (about 40% less producer CPU a record, bench/).
         linger_ms=20,
         # ...but never larger than the output topics take, or the broker refuses the batch and
-        # kafka-python splits it, on every batch.
-        batch_size=min(256 * 1024, max_record_bytes(settings)),
-        max_request_size=max_record_bytes(settings) + _ENVELOPE_BYTES,
+        # kafka-python splits it, on every batch. (A record larger than this gets a batch of
+        # its own, which fits: every record is fitted to its topic's limit first.)
+        batch_size=min(256 * 1024, max(batch_limit - RECORD_OVERHEAD_BYTES, 1024)),
+        max_request_size=producer_request_bytes(settings),
     )
 
 
@@ -320,41 +349,3 @@ class _AssignmentListener(ConsumerRebalanceListener):  # type: ignore[misc]
         keys = sorted((tp.topic, tp.partition) for tp in assigned)
         log.info("partitions assigned", extra={"partitions": keys})
         self._observer.partitions_assigned(keys)
-
-
-class AtLeastOnceSink:
-    """Produce a batch, wait for every acknowledgement, then commit the consumer's offsets.
-
-    A crash between the two re-delivers the batch: downstream may see a record twice, never zero
-    times.
-    """
-
-    def __init__(
-        self, producer: KafkaProducer, consumer: KafkaConsumer, produce_timeout_s: float
-    ) -> None:
-        self._producer = producer
-        self._consumer = consumer
-        self._timeout = produce_timeout_s
-
-    def deliver(self, outputs: Sequence[OutboundRecord], position: BatchPosition) -> None:
-        try:
-            futures = [
-                self._producer.send(out.topic, key=out.key, value=out.value) for out in outputs
-            ]
-            self._producer.flush(timeout=self._timeout)
-            for future in futures:
-                future.get(timeout=0)
-        except KafkaError as exc:
-            raise delivery_error(f"producing {len(outputs)} records failed", exc) from exc
-        try:
-            self._consumer.commit(kafka_offsets(position.next))
-        except CommitFailedError as exc:
-            # The group rebalanced mid-batch: the new owner re-reads these records. At-least-once
-            # allows the duplicate; stopping here would not make the results any less delivered.
-            log.warning("offset commit lost to a rebalance", extra={"error": str(exc)})
-        except KafkaError as exc:
-            raise delivery_error("committing offsets failed", exc) from exc
-
-    def close(self) -> None:
-        self._producer.flush(timeout=self._timeout)
-        self._producer.close(timeout=self._timeout)

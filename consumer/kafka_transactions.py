@@ -10,14 +10,22 @@ fenced (the broker aborted our transaction because it outlived `transaction_time
 the broker itself was away, or a restart of this instance took over the transactional id) or when
 a request failed for a reason it does not know. The new producer's `init_transactions` aborts
 whatever the old one left open, and the batch is processed again like any other aborted one.
+
+A record the broker refused for a fault of its own (too large, invalid) is not an infrastructure
+failure: its transaction is abandoned, the culprits are found by probe transactions that are
+always abandoned too (`produce_outcomes.isolate`, about 2 x log2(batch) of them per culprit) and
+named in an `OutputsRefusedError`; the runner replaces them and delivers the batch again, input
+not rewound. Each is abandoned by replacing the producer rather than aborting: after a refusal
+kafka-python's sequence numbers are off by the refused batch (the batches behind it fail out of
+order and it bumps its epoch mid-abort), while a new producer's `init_transactions` aborts the
+open transaction and starts clean. They count as `cause="refused_record"`, apart from the
+failures that alert.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import (
@@ -28,9 +36,21 @@ from kafka.errors import (
     ProducerFencedError,
 )
 
-from consumer.errors import BatchAbortedError, DeliveryError
+from consumer.errors import (
+    BatchAbortedError,
+    DeliveryError,
+    OutputsRefusedError,
+    RetriableDeliveryError,
+)
 from consumer.kafka_io import delivery_error, kafka_offsets
 from consumer.metrics import ServiceMetrics
+from consumer.produce_outcomes import (
+    Failures,
+    infrastructure_error,
+    is_size_fault,
+    isolate,
+    send_and_wait,
+)
 from consumer.records import BatchPosition, OutboundRecord
 
 __all__ = ["TransactionalSink"]
@@ -68,18 +88,31 @@ class TransactionalSink:
         producer = self._producer if self._producer is not None else self._new_producer()
         try:
             producer.begin_transaction()
-            sent = [producer.send(out.topic, key=out.key, value=out.value) for out in outputs]
             # Every record must be written before the offsets join the transaction. kafka-python
             # 3.0.12 answers some produce errors (INVALID_PRODUCER_EPOCH) by bumping the epoch
             # on its own: the failed records drop out of the transaction, yet its commit, and the
             # offsets with it, still succeed. Checking each record first turns that into an abort.
-            self._await_all(producer, sent)
+            failures = send_and_wait(producer, outputs, self._timeout)
+            infrastructure = infrastructure_error(failures)
+            if infrastructure is not None:
+                raise infrastructure
+            if failures:
+                self._abandon()
+                refused = isolate(failures, lambda indices: self._probe(outputs, indices))
+                raise OutputsRefusedError(
+                    refused={i: repr(error) for i, error in refused.items()},
+                    too_large=frozenset(i for i, error in refused.items() if is_size_fault(error)),
+                )
             producer.send_offsets_to_transaction(
                 kafka_offsets(position.next), self._consumer.group_metadata()
             )
             producer.commit_transaction()
         except AuthorizationError as exc:
-            raise DeliveryError(f"not allowed to deliver: {exc!r}") from exc
+            # A permission withdrawn while running may be granted back: retry and alert, never
+            # stop (an orchestrator would only restart the process into the same wall). The
+            # batch is delivered again from memory, so the input is not rewound.
+            self._abort(exc)
+            raise RetriableDeliveryError(f"not allowed to deliver: {exc!r}") from exc
         except FencedInstanceIdError as exc:
             raise DeliveryError(
                 "fenced: another consumer joined the group with this DETENTE_INSTANCE_ID (is it"
@@ -91,21 +124,33 @@ class TransactionalSink:
         self._aborts_in_a_row = 0
         self._metrics.transactions_committed.inc()
 
-    def _await_all(self, producer: KafkaProducer, sent: Sequence[Any]) -> None:
-        """Send now and wait for every record's acknowledgement; raise the first failure."""
-        deadline = time.monotonic() + self._timeout
-        try:
-            producer.flush(timeout=self._timeout)
-        except KafkaError as exc:
-            # kafka-python's flush trips over a batch it split because the broker found it too
-            # large ("Future not done"); each record's own future still tells the truth.
-            log.debug("flush failed; waiting on each record", extra={"error": repr(exc)})
-        for future in sent:
-            future.get(timeout=max(deadline - time.monotonic(), 0.0))
+    def _probe(self, outputs: Sequence[OutboundRecord], indices: list[int]) -> Failures:
+        """Produce just these records in a transaction that is always abandoned; their failures.
 
-    def _abort_and_rewind(self, position: BatchPosition, cause: KafkaError) -> None:
-        self._metrics.transactions_aborted.inc()
-        self._aborts_in_a_row += 1
+        Nothing is lost if probing fails: the batch is still in memory and the input not yet
+        committed, so any error here is retried (with backoff) rather than fatal.
+        """
+        producer = self._producer if self._producer is not None else self._new_producer()
+        try:
+            producer.begin_transaction()
+        except KafkaError as exc:
+            self._discard_producer()
+            raise RetriableDeliveryError(f"probing refused records failed: {exc!r}") from exc
+        failures = send_and_wait(producer, [outputs[i] for i in indices], self._timeout)
+        self._abandon()
+        infrastructure = infrastructure_error(failures)
+        if infrastructure is not None:
+            raise RetriableDeliveryError(f"probing refused records failed: {infrastructure!r}")
+        return {indices[i]: error for i, error in failures.items()}
+
+    def _abandon(self) -> None:
+        """Leave the open transaction to the next producer's `init_transactions` to abort."""
+        self._metrics.transactions_aborted.labels(cause="refused_record").inc()
+        self._discard_producer()
+
+    def _abort(self, cause: KafkaError) -> None:
+        """Abort the failed transaction; a producer that cannot (fenced, fatal) is replaced."""
+        self._metrics.transactions_aborted.labels(cause="error").inc()
         if isinstance(cause, _FENCED):
             log.warning(
                 "producer fenced: the broker aborted its transaction (open longer than"
@@ -114,15 +159,21 @@ class TransactionalSink:
                 extra={"error": repr(cause)},
             )
             self._discard_producer()
-        elif self._producer is not None:
-            try:
-                self._producer.abort_transaction()
-            except KafkaError as exc:
-                log.warning(
-                    "aborting the transaction failed; starting a new producer, which aborts it",
-                    extra={"error": repr(exc), "cause": repr(cause)},
-                )
-                self._discard_producer()
+            return
+        if self._producer is None:
+            return
+        try:
+            self._producer.abort_transaction()
+        except KafkaError as exc:
+            log.warning(
+                "aborting the transaction failed; starting a new producer, which aborts it",
+                extra={"error": repr(exc), "cause": repr(cause)},
+            )
+            self._discard_producer()
+
+    def _abort_and_rewind(self, position: BatchPosition, cause: KafkaError) -> None:
+        self._abort(cause)
+        self._aborts_in_a_row += 1
         if self._aborts_in_a_row > self._max_aborts:
             raise DeliveryError(
                 f"{self._aborts_in_a_row} transactions in a row aborted; last cause: {cause!r}"

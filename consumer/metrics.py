@@ -2,7 +2,10 @@
 
 Names follow Prometheus practice: base units (`_seconds`), `_total` on counters, `_info` for
 constant labels. Label values are a fixed, small set and are created up front so that rates are
-zero, not absent, before the first event. `docs/metrics.md` documents every family.
+zero, not absent, before the first event; the exceptions are the per-country counter, whose
+~250 ISO codes x 3 tones are created on first use (most never occur), and the per-language
+counter (at most the identifier's 176 languages and `und`, also on first use). `docs/metrics.md`
+documents every family.
 
 Two gauges are computed when Prometheus scrapes, not when the loop runs: `detente_ready` (set by
 the service) and `detente_consumer_lag_seconds`, which keeps growing while the loop is stuck.
@@ -41,6 +44,8 @@ _LATENCY_SECONDS = (
 )
 _BATCH_SIZES = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000)
 _TONE_SCORES = (-10, -7.5, -5, -2.5, -1, 0, 1, 2.5, 5, 7.5, 10)
+# An article counts for its most central countries only, so one story is not spread thin.
+CENTRAL_COUNTRIES = 2
 
 
 class ServiceMetrics:
@@ -103,7 +108,22 @@ class ServiceMetrics:
         )
         self.transactions_aborted = Counter(
             "detente_transactions_aborted",
-            "Kafka transactions aborted (exactly-once mode).",
+            "Kafka transactions aborted (exactly-once mode), by cause: `error` (a failure; the"
+            " batch is processed again) or `refused_record` (the broker refused a record for a"
+            " fault of its own; aborts that find and replace it, by design).",
+            ["cause"],
+            registry=registry,
+        )
+        self.delivery_retries = Counter(
+            "detente_delivery_retries",
+            "Batch deliveries retried after an error that may heal (broker away, permission"
+            " withdrawn); the batch waits, nothing is lost.",
+            registry=registry,
+        )
+        self.output_limit_bytes = Gauge(
+            "detente_output_record_limit_bytes",
+            "Largest record (key + value) each output topic takes, as last read from the broker.",
+            ["topic"],
             registry=registry,
         )
         self.rebalances = Counter(
@@ -147,6 +167,24 @@ class ServiceMetrics:
             ["topic"],
             registry=registry,
         )
+        # Central countries only (the first two of each article), ISO codes only: at most ~250
+        # codes x 3 tones. Created on first use, not up front: most codes never occur.
+        self.countries = Counter(
+            "detente_country_articles",
+            "Tagged articles by central country (first two of each article's countries, ISO"
+            " 3166-1 alpha-2) and tone.",
+            ["country", "tone"],
+            registry=registry,
+        )
+        # Every article whose language was judged, accepted or not: the mix of a feed. At most
+        # the identifier's 176 codes and `und`; created on first use.
+        self.languages = Counter(
+            "detente_language_articles",
+            "Articles by detected language (ISO 639-1 where one exists; und: no text to judge),"
+            " accepted or dead-lettered as unsupported_language.",
+            ["language"],
+            registry=registry,
+        )
         self.tone_score = Histogram(
             "detente_tone_score",
             "Goldstein-like tone score of tagged articles (-10 conflict .. +10 cooperation).",
@@ -170,6 +208,8 @@ class ServiceMetrics:
         GCCollector(registry=registry)
         for reason in RejectReason:
             self.dead_lettered.labels(reason=reason.value)
+        for cause in ("error", "refused_record"):
+            self.transactions_aborted.labels(cause=cause)
         for tone in TONE_LABELS:
             self.tones.labels(tone=tone)
         for topic in TOPIC_LABELS:
@@ -181,9 +221,17 @@ class ServiceMetrics:
         self.tone_score.observe(article.tone.score)
         for topic in article.topics:
             self.topics.labels(topic=topic.label).inc()
+        for country in article.countries[:CENTRAL_COUNTRIES]:
+            self.countries.labels(country=country.code, tone=article.tone.label).inc()
+
+    def observe_language(self, language: str) -> None:
+        self.languages.labels(language=language).inc()
 
     def observe_dead_letter(self, reason: str) -> None:
         self.dead_lettered.labels(reason=reason).inc()
+
+    def output_limit(self, topic: str, limit_bytes: int) -> None:
+        self.output_limit_bytes.labels(topic=topic).set(limit_bytes)
 
     # PartitionObserver: called by the Kafka source on rebalances and after each poll.
     def partitions_assigned(self, partitions: Sequence[tuple[str, int]]) -> None:

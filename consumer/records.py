@@ -36,7 +36,10 @@ class OutboundRecord:
     value: bytes
     source: InboundRecord
     reason: str | None = None  # the reject reason of a dead letter
-    tagged: TaggedArticle | None = None  # the result itself, for metrics; not sent
+    detail: str | None = None  # ... and its detail, to rebuild the letter if it is refused
+    minimal: bool = False  # a dead letter already stripped of its key and value excerpts
+    tagged: TaggedArticle | None = None  # the result itself, for metrics and refitting; not sent
+    language: str | None = None  # the language detected in the article, for metrics; not sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,13 @@ Nothing here runs at import time; tests build `Settings(...)` from keyword argum
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_MODEL_DIR", "Settings"]
 
@@ -19,6 +20,8 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+# ISO 639-1, or the identifier's three-letter code for a language that has none ("ceb").
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
 class Settings(BaseSettings):
@@ -36,6 +39,9 @@ class Settings(BaseSettings):
     ssl_cafile: Path | None = None
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
+    ssl_key_password: SecretStr | None = None
+    # Off only for a broker reached by a name its certificate does not hold (an SSH tunnel, say).
+    ssl_check_hostname: bool = True
 
     # Topics
     input_topic: str = "articles.raw"
@@ -56,6 +62,14 @@ class Settings(BaseSettings):
     instance_id: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9._-]{1,200}$")
     transaction_timeout_ms: int = Field(default=30_000, ge=1_000)
 
+    # Group membership. Static membership lets a restart take its partitions back without a
+    # rebalance; leaving the group on a clean stop hands them over at once when the instance
+    # is not coming back (scale-down). Both on suits a rolling restart and a scale-down alike:
+    # the README's operations section says when to turn leaving off.
+    static_membership: bool = True
+    leave_group_on_stop: bool = True
+    session_timeout_ms: int = Field(default=45_000, ge=6_000, le=1_800_000)
+
     # Batching. A poll returns as soon as records are there, so a batch never waits to fill and
     # the timeout only paces an idle loop. 250 keeps an instance under 300 MB and halves the wait
     # behind a full batch; 500 is ~10% faster under a backlog, at ~310 MB (docs/scaling.md).
@@ -65,9 +79,16 @@ class Settings(BaseSettings):
 
     # Input limits and output shape
     max_message_bytes: int = Field(default=1_048_576, ge=1)
+    max_key_bytes: int = Field(default=4_096, ge=1, le=65_536)
+    max_id_bytes: int = Field(default=4_096, ge=1, le=65_536)
+    # How often the output topics' max.message.bytes is read again (also after any refusal).
+    limits_refresh_s: float = Field(default=300.0, gt=0)
     max_text_chars: int = Field(default=20_000, ge=100)
     max_json_depth: int = Field(default=32, ge=2)
     include_body: bool = False
+    # Articles in other languages become `unsupported_language` dead letters. A comma-separated
+    # list in the environment ("en,fr"), not JSON.
+    accepted_languages: Annotated[frozenset[str], NoDecode] = frozenset({"en"})
 
     # Model
     model_dir: Path = DEFAULT_MODEL_DIR
@@ -77,6 +98,21 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=0, le=65535)
     shutdown_grace_s: float = Field(default=30.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("accepted_languages", mode="before")
+    @classmethod
+    def _language_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [code.strip().lower() for code in value.split(",") if code.strip()]
+        if isinstance(value, list | tuple | set | frozenset):
+            codes = frozenset(str(code).strip().lower() for code in value)
+            if not codes:
+                raise ValueError("at least one language must be accepted")
+            wrong = sorted(code for code in codes if not _LANGUAGE_CODE.match(code))
+            if wrong:
+                raise ValueError(f"not language codes (ISO 639-1 such as en, fr): {wrong}")
+            return codes
+        return value
 
     def transactional_id(self) -> str:
         return f"detente-{self.consumer_group}-{self.instance_id}"

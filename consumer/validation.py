@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from consumer.schemas import ArticleIn, RejectReason
 
-__all__ = ["InputLimits", "Rejection", "parse_article"]
+__all__ = ["InputLimits", "Rejection", "check_key", "parse_article"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Decoded UTF-8 holds no surrogate, so one can only come from a \uD800-\uDFFF escape: searching the
@@ -22,12 +22,26 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 class InputLimits:
     max_message_bytes: int = 1_048_576
     max_json_depth: int = 32
+    # The key and the id come back in every output (the id is the tagged record's key and is
+    # repeated in its value): unbounded, they could make an output no topic accepts.
+    max_key_bytes: int = 4_096
+    max_id_bytes: int = 4_096
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
     reason: RejectReason
     detail: str
+
+
+def check_key(key: bytes | None, limits: InputLimits) -> Rejection | None:
+    """A key over the limit is refused before its value is even decoded."""
+    if key is not None and len(key) > limits.max_key_bytes:
+        return Rejection(
+            RejectReason.KEY_TOO_LARGE,
+            f"key is {len(key)} bytes, over the limit of {limits.max_key_bytes}",
+        )
+    return None
 
 
 def parse_article(value: bytes | None, limits: InputLimits) -> ArticleIn | Rejection:
@@ -67,9 +81,16 @@ def parse_article(value: bytes | None, limits: InputLimits) -> ArticleIn | Rejec
             "a \\u escape encodes a lone surrogate, which is no character and has no UTF-8 form",
         )
     try:
-        return ArticleIn.model_validate(document)
+        article = ArticleIn.model_validate(document)
     except ValidationError as exc:
         return _rejection_from(exc)
+    id_bytes = len(article.id.encode("utf-8"))
+    if id_bytes > limits.max_id_bytes:
+        return Rejection(
+            RejectReason.ID_TOO_LONG,
+            f"id is {id_bytes} bytes of UTF-8, over the limit of {limits.max_id_bytes}",
+        )
+    return article
 
 
 def _json_depth(document: object) -> int:

@@ -5,7 +5,8 @@
 
 The JSON is what Grafana provisions and what users import; this script is how it is edited, so
 that queries, units and layout stay consistent. Rows follow the RED method plus saturation:
-throughput and errors, latency, lag and saturation, what the model says, service health.
+throughput and errors, latency, lag and saturation, what the model says, countries, service
+health.
 Every panel and query uses the provisioned Prometheus datasource (`DATASOURCE_UID`), and every
 query selects `job=~"$job", instance=~"$instance"`. Metrics are described in docs/metrics.md.
 """
@@ -264,7 +265,10 @@ def throughput_and_errors(layout: Layout) -> None:
     tagged = f"sum(rate(detente_messages_tagged_total{{{SEL}}}[{RATE}]))"
     dead = f"sum(rate(detente_messages_dead_lettered_total{{{SEL}}}[{RATE}]))"
     committed = f"sum(rate(detente_transactions_committed_total{{{SEL}}}[{RATE}]))"
-    aborted = f"sum(rate(detente_transactions_aborted_total{{{SEL}}}[{RATE}]))"
+    aborted = f'sum(rate(detente_transactions_aborted_total{{{SEL}, cause="error"}}[{RATE}]))'
+    probes = (
+        f'sum(rate(detente_transactions_aborted_total{{{SEL}, cause="refused_record"}}[{RATE}]))'
+    )
     layout.add(
         stat("Input", "Records polled from the input topic per second.", consumed, "cps"), 6, 4
     )
@@ -287,7 +291,8 @@ def throughput_and_errors(layout: Layout) -> None:
     layout.add(
         stat(
             "Transaction abort ratio",
-            "Aborted / all Kafka transactions (exactly-once mode; aborted batches are redone).",
+            "Transactions aborted by a failure / all (exactly-once mode; aborted batches are"
+            " redone). Aborts that find a record the broker refused are not counted here.",
             f"{aborted} / ({committed} + {aborted})",
             "percentunit",
             thresholds((None, "green"), (0.01, "yellow"), (0.1, "red")),
@@ -325,8 +330,13 @@ def throughput_and_errors(layout: Layout) -> None:
     layout.add(
         timeseries(
             "Kafka transactions per second",
-            "Committed and aborted transactions (one per batch in exactly-once mode).",
-            targets((committed, "committed"), (aborted, "aborted")),
+            "Committed and aborted transactions (one per batch in exactly-once mode). 'aborted"
+            " (refused record)': aborts by design that find a record the broker refused.",
+            targets(
+                (committed, "committed"),
+                (aborted, "aborted (failure)"),
+                (probes, "aborted (refused record)"),
+            ),
             "ops",
         ),
         12,
@@ -856,6 +866,145 @@ def service_health(layout: Layout) -> None:
     )
 
 
+def _born_aware_count(selector: str, window: str) -> str:
+    """Articles counted by `selector` within `window`, per country, including series born inside it.
+
+    The per-country counter creates a series on first use, so its first samples already hold the
+    first articles and `increase()` would miss them: here a series that did not exist at the
+    window's start counts from 0. Restarts are clamped rather than followed (a dashboard figure;
+    the alert uses `increase`)."""
+    then = f"(detente_country_articles_total{{{selector}}} offset {window}) * 1"
+    zero = f"detente_country_articles_total{{{selector}}} * 0"
+    return (
+        f"clamp_min(sum by (country) (detente_country_articles_total{{{selector}}})"
+        f" - sum by (country) ({then} or {zero}), 0)"
+    )
+
+
+ESCALATION_SEL = f'{SEL}, tone="escalation"'
+
+
+def _escalation_share(window: str) -> str:
+    escalation = _born_aware_count(ESCALATION_SEL, window)
+    every = _born_aware_count(SEL, window)
+    return f"({escalation} / clamp_min({every}, 1))"
+
+
+def countries(layout: Layout) -> None:
+    layout.row("Countries")
+    layout.add(
+        {
+            "type": "bargauge",
+            "title": "Escalation articles per country",
+            "description": "The 15 countries with the most escalation articles over the time "
+            "range, counting an article for its first two (most central) countries.",
+            "datasource": DATASOURCE,
+            "targets": [
+                target(
+                    f"topk(15, {_born_aware_count(ESCALATION_SEL, '$__range')})",
+                    "{{country}}",
+                    instant=True,
+                )
+            ],
+            "fieldConfig": {
+                "defaults": field_defaults("short", color={"mode": "continuous-YlRd"}, min=0),
+                "overrides": [],
+            },
+            "options": {
+                "reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""},
+                "orientation": "horizontal",
+                "displayMode": "gradient",
+                "valueMode": "color",
+                "namePlacement": "auto",
+                "showUnfilled": True,
+                "sizing": "auto",
+                "minVizWidth": 8,
+                "minVizHeight": 16,
+                "maxVizHeight": 300,
+                "legend": {
+                    "showLegend": False,
+                    "displayMode": "list",
+                    "placement": "bottom",
+                    "calcs": [],
+                },
+            },
+        },
+        8,
+        9,
+    )
+    mix = timeseries(
+        "Tone mix of $country",
+        "Articles per second about the chosen countries (the `country` variable), by tone: "
+        "each article counts for its first two countries.",
+        targets(
+            (
+                "sum by (tone) (rate(detente_country_articles_total"
+                f'{{{SEL}, country=~"$country"}}[{RATE}]))',
+                "{{tone}}",
+            )
+        ),
+        "cps",
+        stack="normal",
+        fill=60,
+    )
+    mix["fieldConfig"]["overrides"] = [
+        _color_override("escalation", "red"),
+        _color_override("de-escalation", "green"),
+        _color_override("neutral", "blue"),
+    ]
+    layout.add(mix, 8, 9)
+    layout.add(
+        {
+            "type": "table",
+            "title": "Top movers",
+            "description": "Biggest rise in escalation share: each country's share of escalation "
+            "articles in the last hour minus its share over the trailing 24 hours (0 to 1; a "
+            "country needs articles in the window to move).",
+            "datasource": DATASOURCE,
+            "targets": [
+                target(
+                    f"topk(10, {_escalation_share('1h')} - {_escalation_share('1d')})",
+                    "{{country}}",
+                    instant=True,
+                    fmt="table",
+                )
+            ],
+            "fieldConfig": {
+                "defaults": {
+                    "unit": "percentunit",
+                    "decimals": 0,
+                    "color": {"mode": "thresholds"},
+                    "thresholds": thresholds((None, "green"), (0.2, "orange"), (0.4, "red")),
+                    "custom": {
+                        "align": "auto",
+                        "cellOptions": {"type": "color-text"},
+                        "inspect": False,
+                    },
+                },
+                "overrides": [],
+            },
+            "options": {
+                "frameIndex": 0,
+                "showHeader": True,
+                "cellHeight": "sm",
+                "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": ""},
+                "sortBy": [{"displayName": "Value", "desc": True}],
+            },
+            "transformations": [
+                {
+                    "id": "organize",
+                    "options": {
+                        "excludeByName": {"Time": True},
+                        "renameByName": {"country": "Country", "Value": "Share rise"},
+                    },
+                }
+            ],
+        },
+        8,
+        9,
+    )
+
+
 def _color_override(name: str, color: str) -> Json:
     return {
         "matcher": {"id": "byName", "options": name},
@@ -901,6 +1050,12 @@ def variables() -> Iterator[Json]:
         f"label_values(detente_topic_predictions_total{{{SEL}}}, topic)",
         multi=True,
     )
+    yield variable(
+        "country",
+        "Country",
+        f"label_values(detente_country_articles_total{{{SEL}}}, country)",
+        multi=True,
+    )
 
 
 def dashboard() -> Json:
@@ -909,6 +1064,7 @@ def dashboard() -> Json:
     latency(layout)
     lag_and_saturation(layout)
     what_the_model_says(layout)
+    countries(layout)
     service_health(layout)
     return {
         "uid": "detente-overview",

@@ -79,6 +79,10 @@ def show(topic: str, record: dict[str, Any]) -> None:
     print(f"\n[{topic}] {record['title']}")
     print(f"  tone   {tone['label']} (score {tone['score']:+.1f}, p={tone['confidence']:.2f})")
     print(f"  topics {topics}")
+    places = ", ".join(
+        f"{c['name']} ({c['code']}) x{c['mentions']}" for c in record.get("countries", [])
+    )
+    print(f"  where  {places or '-'}")
     for evidence in record.get("evidence", []):
         print(f"  why    {evidence['tone']:>13} {evidence['score']:+.1f}  {evidence['text'][:90]}")
 

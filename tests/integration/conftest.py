@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.kafka_helpers import PROJECT_ROOT
+from tests.integration.secured_helpers import SecuredBroker
 
 KAFKA_LOCAL = PROJECT_ROOT / "scripts" / "kafka-local"
 
@@ -49,6 +50,23 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         subprocess.run([str(KAFKA_LOCAL), "stop"], env=env, capture_output=True, check=False)
         shutil.rmtree(instance, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredBroker]:
+    """A `kafka-local start --secure` broker of the session's own (TLS, SASL, ACLs enforced).
+
+    Always started here: a secured broker named by the environment would need its admin
+    credentials too, and the tests change its ACLs."""
+    broker = SecuredBroker(tmp_path_factory.mktemp("kafka-secure"))
+    try:
+        broker.start()
+    except AssertionError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield broker
+    finally:
+        broker.clean()
 
 
 @pytest.fixture

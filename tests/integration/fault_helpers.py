@@ -17,7 +17,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,21 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
         time.sleep(0.1)
 
 
-def create_topic(bootstrap: str, name: str, partitions: int) -> None:
-    """Create a topic up front, so that records can wait in it before any service runs."""
+def create_topic(
+    bootstrap: str, name: str, partitions: int, configs: dict[str, str] | None = None
+) -> None:
+    """Create a topic up front, so that records can wait in it before any service runs (or, with
+    `configs`, as someone else would have created it)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         admin.create_topics(
-            {name: {"num_partitions": partitions, "replication_factor": 1}},
+            {
+                name: {
+                    "num_partitions": partitions,
+                    "replication_factor": 1,
+                    "configs": configs or {},
+                }
+            },
             wait_for_metadata=True,
         )
     finally:
@@ -83,9 +92,11 @@ class ResultReader:
         topics: Sequence[str],
         timeout_s: float = 60.0,
         isolation_level: str = "read_committed",
+        client: Mapping[str, Any] | None = None,
     ) -> None:
         self._consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
+            **(client or {}),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -348,6 +359,8 @@ def fixed_hostile_corpus(max_message_bytes: int, max_json_depth: int = 32) -> li
         ("empty-id", b'{"id": "", "title": "Empty id"}', reason.MISSING_ID),
         ("blank-id", b'{"id": "   ", "title": "Blank id"}', reason.MISSING_ID),
         ("no-text", b'{"id": "@ID@"}', reason.EMPTY_TEXT),
+        # Under DETENTE_MAX_ID_BYTES' default of 4,096: the id comes back in every output.
+        ("long-id", b'{"id": "' + b"i" * 5_000 + b'", "title": "t"}', reason.ID_TOO_LONG),
         (
             "empty-title-and-body",
             b'{"id": "@ID@", "title": "", "body": " \\n "}',

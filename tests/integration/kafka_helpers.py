@@ -29,9 +29,19 @@ def free_port() -> int:
 
 
 def produce(
-    bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes | None]]
+    bootstrap: str,
+    topic: str,
+    records: Iterable[tuple[bytes | None, bytes | None]],
+    max_request_size: int = 1_048_576,
+    client: Mapping[str, Any] | None = None,
 ) -> int:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    """`client` holds kafka-python security options, for a secured broker."""
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        max_request_size=max_request_size,
+        **(client or {}),
+    )
     count = 0
     for key, value in records:
         producer.send(topic, key=key, value=value)

@@ -244,6 +244,56 @@ def test_rebalance_after_one_of_two_instances_is_killed(
     print(f"[fault-tolerance] rebalance: records left in the killed instance's partitions={left}")
 
 
+def test_an_instance_stopped_for_good_hands_its_partitions_over_at_once(
+    kafka_bootstrap: str, launched: Launched, service_logs: Path
+) -> None:
+    """Issue 10: a scale-down must not stall partitions for the session timeout (30 s here, so
+    only a real hand-over passes the 10 s bound)."""
+    topics = Topics.unique("scaledown")
+    shared = {
+        "topic_partitions": "4",
+        "max_poll_records": "20",
+        "session_timeout_ms": "30000",
+        "transaction_timeout_ms": "10000",
+    }
+    first = _launch(launched, kafka_bootstrap, topics, service_logs, instance_id="a", **shared)
+    second = _launch(launched, kafka_bootstrap, topics, service_logs, instance_id="b", **shared)
+    wait_until(
+        lambda: (
+            _assigned(first) | _assigned(second) == {0, 1, 2, 3}
+            and bool(_assigned(first))
+            and bool(_assigned(second))
+        ),
+        120,
+        "both instances to share the 4 partitions",
+    )
+    records = articles_with_bad_records("sd", 3_000, seed=10)
+    keys = keys_of(records)
+    produce(kafka_bootstrap, topics.raw, records)
+    wait_until(
+        lambda: _consumed(first) > 0 and _consumed(second) > 0, 120, "both instances to work"
+    )
+    with ResultReader(kafka_bootstrap, [topics.tagged, topics.dlq]) as reader:
+        reader.wait_for_distinct(600, RESULTS_TIMEOUT_S, running=[first, second])
+        stopped_at = time.monotonic()
+        assert second.terminate() == 0, second.log()
+        wait_until(
+            lambda: _assigned(first) == {0, 1, 2, 3},
+            10,
+            "the survivor to own every partition within 10 s of the other's SIGTERM",
+        )
+        handed_over_s = time.monotonic() - stopped_at
+        assert "left the consumer group" in [line["msg"] for line in second.log_lines()]
+        reader.wait_for_keys(keys, RESULTS_TIMEOUT_S, running=[first])
+        assert first.terminate() == 0, first.log()
+        reader.drain()
+        _assert_exactly_once("scale-down", topics, keys, reader)
+    print(
+        f"[fault-tolerance] scale-down: survivor owned all partitions {handed_over_s:.1f} s"
+        " after the SIGTERM (session timeout 30 s)"
+    )
+
+
 def _assigned(service: ServiceProcess) -> set[int]:
     """Input partitions the service owns now, from its last 'partitions assigned' log line."""
     lines = [line for line in service.log_lines() if line.get("msg") == "partitions assigned"]
@@ -295,7 +345,10 @@ def test_hostile_input_is_dead_lettered_with_its_reason_and_never_crashes_the_se
             original = originals[key]
             assert letter.reason in set(RejectReason)
             assert letter.source_topic == topics.raw
+            # Schema 1.1: the key whole (it is within DETENTE_MAX_KEY_BYTES), with its size.
             assert base64.b64decode(letter.key_base64 or "") == key
+            assert letter.key_size == len(key)
+            assert not letter.key_truncated
             if original is None:
                 assert letter.reason is RejectReason.TOMBSTONE
                 assert letter.value_base64 is None

@@ -119,6 +119,14 @@ def fed(
         60,
         prometheus,
     )
+    # The per-country series are born with the articles that name a country (created on first
+    # use), possibly in the last scrape before "done": a rate needs them scraped twice too.
+    wait_for(
+        lambda: prometheus.query(f"rate(detente_country_articles_total{sel}[1m])"),
+        "the per-country counter to be scraped twice",
+        60,
+        prometheus,
+    )
     return fed
 
 
@@ -129,11 +137,16 @@ def variables(topics: Topics, prometheus: PrometheusServer, fed: Fed) -> dict[st
         "label/topic/values", **{"match[]": f"detente_topic_predictions_total{fed.selector}"}
     )["data"]
     assert news_topics
+    countries = prometheus.api(
+        "label/country/values", **{"match[]": f"detente_country_articles_total{fed.selector}"}
+    )["data"]
+    assert countries
     return {
         "job": grafana_regex(JOB),
         "instance": grafana_regex(fed.instance),
         "kafka_topic": grafana_regex(topics.raw),
         "topic": grafana_regex(*news_topics),
+        "country": grafana_regex(*countries),
         # Grafana's own: wide enough that the counters' moves are still in the window.
         "__rate_interval": "5m",
         "__range": "1h",
@@ -224,6 +237,44 @@ def test_prometheus_sees_the_numbers_that_were_sent(prometheus: PrometheusServer
     assert 0 < share < 1  # the samples hold escalation and de-escalation articles
 
 
+def _expected_country_counts() -> dict[tuple[str, str], int]:
+    """(country, tone) -> articles, from the samples run through the same model and extractor."""
+    from classifier.artifact import load_classifier
+    from classifier.countries import default_extractor
+    from classifier.prediction import ArticleText
+
+    rows = [json.loads(line) for line in SAMPLES.read_bytes().splitlines()]
+    texts = [ArticleText(row.get("title") or "", row.get("body") or "") for row in rows]
+    predictions = load_classifier(PROJECT_ROOT / "models").classify(texts)
+    counts: dict[tuple[str, str], int] = {}
+    for text, prediction in zip(texts, predictions, strict=True):
+        for country in default_extractor().extract(text)[:2]:
+            key = (country.code, prediction.tone.label)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_a_live_scrape_shows_the_per_country_counter(
+    service: ServiceProcess, prometheus: PrometheusServer, fed: Fed
+) -> None:
+    expected = _expected_country_counts()
+    # The samples name countries, and at least one of those articles reads as escalation.
+    assert any(tone == "escalation" for _, tone in expected)
+    scraped = {
+        key: service.metric("detente_country_articles_total", {"country": key[0], "tone": key[1]})
+        for key in expected
+    }
+    assert scraped == {key: float(n) for key, n in expected.items()}
+    # Created on first use: no series for a country that no sample names.
+    assert (
+        service.metric("detente_country_articles_total", {"country": "FR", "tone": "neutral"})
+        is None
+    )
+    assert prometheus.value(f"sum(detente_country_articles_total{fed.selector})") == sum(
+        expected.values()
+    )
+
+
 def test_live_metric_families_follow_the_naming_practice(service: ServiceProcess, fed: Fed) -> None:
     status, text = service.http_get("/metrics")
     assert status == 200
@@ -289,7 +340,7 @@ def test_promtool_checks_the_config_and_the_rules() -> None:
     assert "SUCCESS: 1 rule files found" in config.stdout
     rules = _run(promtool, "check", "rules", str(RULES))
     assert rules.returncode == 0, rules.stdout + rules.stderr
-    assert "SUCCESS: 8 rules found" in rules.stdout
+    assert "SUCCESS: 11 rules found" in rules.stdout
 
 
 def test_promtool_unit_tests_of_the_alert_rules_pass() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from classifier.html_text import clean_text
 from consumer.schemas import DeadLetter, RejectReason, TaggedArticle
 from tests.conftest import SAMPLES
 from tests.integration.kafka_helpers import (
@@ -65,7 +66,7 @@ def test_sample_articles_are_tagged_with_the_output_schema(
     for key in ids:
         article = TaggedArticle.model_validate_json(tagged[key])
         assert article.id.encode() == key
-        assert article.schema_version == "1.0"
+        assert article.schema_version == "1.1"
         assert 1 <= len(article.topics) <= 3
         assert article.tone.label in {"escalation", "de-escalation", "neutral"}
         assert abs(sum(article.tone.probabilities.values()) - 1) < 1e-6
@@ -86,7 +87,8 @@ def test_seed_articles_split_into_two_messages_are_tagged(
     tagged = _wait_for_keys(kafka_bootstrap, topics.tagged, {b"seed-1", b"seed-2"})
     for key, article in zip((b"seed-1", b"seed-2"), articles, strict=True):
         result = TaggedArticle.model_validate_json(tagged[key])
-        assert result.title == article.title
+        assert result.title == clean_text(article.title)  # echoed as cleaned: ’ became '
+        assert result.language == "en"  # detected: the input declares none
         assert result.topics
         assert result.evidence, "an article of several paragraphs has sentences that drove its tone"
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from consumer.errors import BatchAbortedError, DeliveryError, RetriableDeliveryError
+from consumer.errors import (
+    BatchAbortedError,
+    DeliveryError,
+    OutputsRefusedError,
+    RetriableDeliveryError,
+)
+from consumer.output_fit import OutputLimits
 from consumer.records import BatchPosition, InboundRecord, OutboundRecord
+
+# What detente gives the output topics it creates, for the default 1 MiB input limit.
+DEFAULT_LIMITS = OutputLimits(tagged_bytes=1_463_637, dead_letter_bytes=1_463_637)
 
 
 def inbound(
@@ -39,10 +48,27 @@ class ListSource:
         self.closed = True
 
 
+class FixedLimits:
+    """Output limits that only change when a test says so; counts the refreshes."""
+
+    def __init__(self, limits: OutputLimits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.refreshes = 0
+
+    def current(self) -> OutputLimits:
+        return self.limits
+
+    def refresh(self) -> OutputLimits:
+        self.refreshes += 1
+        return self.limits
+
+
 class ListSink:
     """Records what was delivered; can be told to fail the next N deliveries."""
 
-    def __init__(self, failures: Sequence[DeliveryError | BatchAbortedError] = ()) -> None:
+    def __init__(
+        self, failures: Sequence[DeliveryError | BatchAbortedError | OutputsRefusedError] = ()
+    ) -> None:
         self.delivered: list[OutboundRecord] = []
         self.commits: list[dict[tuple[str, int], int]] = []
         self._failures = list(failures)
@@ -61,7 +87,9 @@ class ListSink:
 
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "DeliveryError",
+    "FixedLimits",
     "ListSink",
     "ListSource",
     "RetriableDeliveryError",

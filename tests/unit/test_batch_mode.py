@@ -24,3 +24,12 @@ def test_classify_writes_output_schema_lines_and_reports_bad_lines_by_number(
     assert [t.id for t in tagged] == [json.loads(line)["id"] for line in good]
     problems = [json.loads(line) for line in rejects.getvalue().splitlines()]
     assert [(p["line"], p["reason"]) for p in problems] == [(2, "not_json"), (5, "empty_text")]
+
+
+def test_classify_writes_the_countries_of_each_article(tagger: ArticleClassifier) -> None:
+    by_id = {json.loads(line)["id"]: line for line in SAMPLES.read_bytes().splitlines()}
+    lines = [by_id["sample-010"], by_id["sample-006"]]
+    output = io.StringIO()
+    classify_lines(lines, tagger, PipelineConfig(), output, io.StringIO())
+    rows = [json.loads(line) for line in output.getvalue().splitlines()]
+    assert [[c["code"] for c in row["countries"]] for row in rows] == [["IR", "PK"], []]

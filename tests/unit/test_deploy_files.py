@@ -41,6 +41,7 @@ ROW_TITLES = [
     "Latency",
     "Lag and saturation",
     "What the model says",
+    "Countries",
     "Service health",
 ]
 # Grafana's built-in variables the dashboard may use, beside its own template variables.
@@ -337,11 +338,30 @@ def test_dashboard_has_the_rows_and_a_sound_layout(board: dict[str, Any]) -> Non
 
 def test_dashboard_variables_are_instance_and_topic_aware(board: dict[str, Any]) -> None:
     variables = {variable["name"]: variable for variable in board["templating"]["list"]}
-    assert set(variables) == {"job", "instance", "kafka_topic", "topic"}
+    assert set(variables) == {"job", "instance", "kafka_topic", "topic", "country"}
     assert variables["instance"]["multi"]
     assert variables["instance"]["includeAll"]
     assert "detente_topic_predictions_total" in variables["topic"]["definition"]
     assert "detente_consumer_lag_messages" in variables["kafka_topic"]["definition"]
+    assert "detente_country_articles_total" in variables["country"]["definition"]
+    assert variables["country"]["multi"]
+
+
+def test_the_countries_row_has_its_three_panels(board: dict[str, Any]) -> None:
+    titles = [panel["title"] for panel in panels(board)]
+    row = titles.index("Countries")
+    assert titles[row + 1 : row + 4] == [
+        "Escalation articles per country",
+        "Tone mix of $country",
+        "Top movers",
+    ]
+    exprs = {p["title"]: p["targets"][0]["expr"] for p in panels(board) if p.get("targets")}
+    assert exprs["Escalation articles per country"].startswith("topk(15, ")
+    assert 'tone="escalation"' in exprs["Escalation articles per country"]
+    assert 'country=~"$country"' in exprs["Tone mix of $country"]
+    # Last hour against the trailing 24 hours.
+    assert "offset 1h" in exprs["Top movers"]
+    assert "offset 1d" in exprs["Top movers"]
 
 
 def test_every_dashboard_query_uses_known_metrics_and_variables(board: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from classifier.countries import Country
 from classifier.prediction import ModelInfo, Tone, TopicScore
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS, ToneLabel
 from consumer.metrics import ServiceMetrics
@@ -43,6 +44,11 @@ def _tagged(tone: ToneLabel = "escalation", score: float = -6.5) -> TaggedArticl
         tone=Tone(tone, score, 0.8, {label: 1 / 3 for label in TONE_LABELS}),
         evidence=(),
         truncated=False,
+        countries=(
+            Country("IR", "Iran", 4, True),
+            Country("IQ", "Iraq", 2, False),
+            Country("SY", "Syria", 1, False),
+        ),
         model=ModelInfo("tagger", "1"),
         processed_at=datetime(2026, 3, 2, tzinfo=UTC),
     )
@@ -55,6 +61,7 @@ def live() -> tuple[CollectorRegistry, ServiceMetrics]:
     metrics = ServiceMetrics(registry, ModelInfo("tagger", "1.2.3"), "0.1.0")
     metrics.consumed.inc(3)
     metrics.observe_tagged(_tagged())
+    metrics.observe_language("en")
     metrics.observe_dead_letter("not_json")
     metrics.batch_seconds.observe(0.02)
     metrics.batch_size.observe(3)
@@ -172,3 +179,38 @@ def test_partition_gauges_follow_assignments_and_revocations() -> None:
     metrics.partitions_assigned([("raw", 2)])  # cooperative: only the added partition
     assert value("detente_assigned_partitions") == 2
     assert value("detente_rebalances_total") == 2
+
+
+def test_countries_count_the_first_two_by_tone_and_appear_on_first_use() -> None:
+    registry = CollectorRegistry()
+    metrics = ServiceMetrics(registry, ModelInfo("tagger", "1"), "0.1.0")
+    name = "detente_country_articles_total"
+    assert registry.get_sample_value(name, {"country": "IR", "tone": "escalation"}) is None
+    metrics.observe_tagged(_tagged())
+    metrics.observe_tagged(_tagged(tone="neutral", score=0.0))
+    assert registry.get_sample_value(name, {"country": "IR", "tone": "escalation"}) == 1
+    assert registry.get_sample_value(name, {"country": "IQ", "tone": "neutral"}) == 1
+    # The third country is not central: it never gets a series.
+    assert registry.get_sample_value(name, {"country": "SY", "tone": "escalation"}) is None
+    assert registry.get_sample_value(name, {"country": "IQ", "tone": "de-escalation"}) is None
+
+
+def test_languages_are_counted_as_detected_and_appear_on_first_use() -> None:
+    registry = CollectorRegistry()
+    metrics = ServiceMetrics(registry, ModelInfo("tagger", "1"), "0.1.0")
+    name = "detente_language_articles_total"
+    assert registry.get_sample_value(name, {"language": "fr"}) is None
+    for language in ("en", "en", "fr", "und"):
+        metrics.observe_language(language)
+    assert registry.get_sample_value(name, {"language": "en"}) == 2
+    assert registry.get_sample_value(name, {"language": "fr"}) == 1
+    assert registry.get_sample_value(name, {"language": "und"}) == 1
+    assert registry.get_sample_value(name, {"language": "de"}) is None
+
+
+def test_the_documented_worst_case_of_the_language_series_holds() -> None:
+    from classifier.language import UNDETERMINED, bundled_identifier
+
+    codes = bundled_identifier().languages() | {UNDETERMINED}
+    assert len(codes) == 177
+    assert "**177 series per instance**" in DOC.read_text(encoding="utf-8")

@@ -6,16 +6,25 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from classifier.prediction import ArticleClassifier
-from consumer.errors import BatchAbortedError, DeliveryError, RetriableDeliveryError
+from consumer.errors import (
+    BatchAbortedError,
+    DeliveryError,
+    OutputsRefusedError,
+    RetriableDeliveryError,
+)
 from consumer.metrics import ServiceMetrics
 from consumer.pipeline import PipelineConfig
 from consumer.records import OutboundKind, batch_position
 from consumer.runner import BatchPolicy, Runner
-from tests.unit.fakes import ListSink, ListSource, article, inbound
+from tests.unit.fakes import FixedLimits, ListSink, ListSource, article, inbound
 
 
 def _runner(
-    source: ListSource, sink: ListSink, tagger: ArticleClassifier, registry: CollectorRegistry
+    source: ListSource,
+    sink: ListSink,
+    tagger: ArticleClassifier,
+    registry: CollectorRegistry,
+    limits: FixedLimits | None = None,
 ) -> Runner:
     return Runner(
         source=source,
@@ -24,6 +33,7 @@ def _runner(
         metrics=ServiceMetrics(registry, tagger.info, "test"),
         pipeline=PipelineConfig(output_topic="tagged", dlq_topic="dlq"),
         policy=BatchPolicy(max_records=3, retry_backoff_s=0.0),
+        limits=limits or FixedLimits(),
     )
 
 
@@ -102,3 +112,66 @@ def test_an_aborted_batch_is_not_counted_as_delivered(tagger: ArticleClassifier)
     assert sink.delivered == []
     assert registry.get_sample_value("detente_messages_consumed_total") == 1
     assert registry.get_sample_value("detente_messages_tagged_total") == 0
+
+
+def test_a_record_the_broker_refuses_is_replaced_and_the_batch_delivered_once(
+    tagger: ArticleClassifier,
+) -> None:
+    records = [inbound(article(f"id-{i}", f"Envoys meet again, round {i}"), i) for i in range(3)]
+    refusal = OutputsRefusedError(
+        refused={1: "MessageSizeTooLargeError()"}, too_large=frozenset({1})
+    )
+    source, sink, registry = ListSource([records]), ListSink([refusal]), CollectorRegistry()
+    limits = FixedLimits()
+    runner = _runner(source, sink, tagger, registry, limits)
+
+    assert runner.run_once() == 3
+    assert limits.refreshes == 1, "a size refusal re-reads the topics' limits"
+    assert [out.source.offset for out in sink.delivered] == [0, 1, 2]
+    assert [out.reason for out in sink.delivered] == [None, "output_too_large", None]
+    assert sink.commits == [{("raw", 0): 3}]
+    value = registry.get_sample_value
+    assert value("detente_messages_dead_lettered_total", {"reason": "output_too_large"}) == 1
+    assert value("detente_messages_tagged_total") == 2
+
+
+def test_records_already_delivered_are_not_sent_again(tagger: ArticleClassifier) -> None:
+    records = [inbound(article(f"id-{i}", f"Envoys meet again, round {i}"), i) for i in range(3)]
+    refusal = OutputsRefusedError(
+        refused={0: "InvalidRecordError()"}, too_large=frozenset(), delivered=frozenset({1, 2})
+    )
+    source, sink, registry = ListSource([records]), ListSink([refusal]), CollectorRegistry()
+    runner = _runner(source, sink, tagger, registry)
+
+    runner.run_once()
+    assert [(out.source.offset, out.reason) for out in sink.delivered] == [(0, "output_rejected")]
+    assert registry.get_sample_value("detente_messages_tagged_total") == 2
+
+
+def test_a_dead_letter_topic_that_refuses_even_a_minimal_letter_stops_the_service(
+    tagger: ArticleClassifier,
+) -> None:
+    refusals = [
+        OutputsRefusedError(refused={0: "InvalidRecordError()"}, too_large=frozenset())
+        for _ in range(2)
+    ]
+    source = ListSource([[inbound(b"not json", 0)]])
+    runner = _runner(source, ListSink(refusals), tagger, CollectorRegistry())
+    with pytest.raises(DeliveryError, match="refuses even a minimal dead letter"):
+        runner.run_once()
+
+
+def test_articles_are_counted_by_detected_language(tagger: ArticleClassifier) -> None:
+    records = [
+        inbound(article("en", "Troops shell border villages overnight"), 0),
+        inbound(article("fr", "Grève nationale dans les transports ce jeudi"), 1),
+        inbound(b"not json", 2),
+    ]
+    source, sink, registry = ListSource([records]), ListSink(), CollectorRegistry()
+    _runner(source, sink, tagger, registry).run_once()
+    value = registry.get_sample_value
+    assert value("detente_language_articles_total", {"language": "en"}) == 1
+    assert value("detente_language_articles_total", {"language": "fr"}) == 1
+    reason = {"reason": "unsupported_language"}
+    assert value("detente_messages_dead_lettered_total", reason) == 1
+    assert value("detente_messages_tagged_total") == 1

@@ -8,7 +8,12 @@ from pydantic import ValidationError
 
 from consumer.cli import main
 from consumer.kafka_io import connection_options
-from consumer.schemas import SCHEMA_VERSION, RejectReason, json_schemas
+from consumer.schemas import (
+    DEAD_LETTER_SCHEMA_VERSION,
+    TAGGED_SCHEMA_VERSION,
+    RejectReason,
+    json_schemas,
+)
 from consumer.settings import Settings
 
 
@@ -21,11 +26,22 @@ def test_exported_json_schemas_describe_all_three_topics(tmp_path: Path) -> None
         "dead-letter.schema.json",
     }
     tagged = written["tagged-article.schema.json"]
-    assert tagged["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    assert tagged["properties"]["schema_version"]["const"] == TAGGED_SCHEMA_VERSION == "1.1"
     assert {"id", "topics", "tone", "evidence", "model", "processed_at"} <= set(tagged["required"])
-    reasons = written["dead-letter.schema.json"]["$defs"]["RejectReason"]["enum"]
-    assert reasons == [reason.value for reason in RejectReason]
+    letter = written["dead-letter.schema.json"]
+    assert letter["properties"]["schema_version"]["const"] == DEAD_LETTER_SCHEMA_VERSION == "1.1"
+    reason = letter["properties"]["reason"]
+    # Open: a string with its known values documented, so later reasons stay additive.
+    assert reason["type"] == "string"
+    assert "enum" not in reason
+    assert all(f"`{code.value}`" in reason["description"] for code in RejectReason)
     assert written["article-in.schema.json"]["required"] == ["id"]
+
+
+def test_outbound_json_schemas_are_open_to_fields_added_later(tmp_path: Path) -> None:
+    for name in ("tagged-article", "dead-letter"):
+        text = json.dumps(json_schemas()[name])
+        assert '"additionalProperties": false' not in text, name
 
 
 def test_committed_schemas_in_docs_are_current() -> None:
@@ -43,6 +59,20 @@ def test_settings_read_the_detente_prefix_and_are_frozen(monkeypatch: pytest.Mon
     assert settings.input_topic == "feeds.in"
     with pytest.raises(ValidationError):
         settings.max_poll_records = 1  # type: ignore[misc]
+
+
+def test_accepted_languages_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from consumer.service import pipeline_config
+
+    assert Settings().accepted_languages == frozenset({"en"})
+    monkeypatch.setenv("DETENTE_ACCEPTED_LANGUAGES", " en, FR ,de")
+    settings = Settings()
+    assert settings.accepted_languages == frozenset({"en", "fr", "de"})
+    assert pipeline_config(settings).accepted_languages == frozenset({"en", "fr", "de"})
+    assert Settings(accepted_languages=["es"]).accepted_languages == frozenset({"es"})  # type: ignore[arg-type]
+    for wrong in ("english", "", "en;fr"):
+        with pytest.raises(ValidationError):
+            Settings(accepted_languages=wrong)  # type: ignore[arg-type]
 
 
 def test_invalid_settings_are_refused() -> None:
@@ -74,3 +104,17 @@ def test_readme_documents_every_setting() -> None:
     }
     expected = {f"DETENTE_{name.upper()}" for name in Settings.model_fields}
     assert documented == expected
+
+
+def test_serve_with_invalid_settings_exits_2_naming_the_setting_without_its_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DETENTE_MAX_POLL_RECORDS", "0")
+    monkeypatch.setenv("DETENTE_SECURITY_PROTOCOL", "hunter2-not-a-protocol")
+    assert main(["serve"]) == 2
+    logged = capsys.readouterr().err
+    line = json.loads(logged.strip().splitlines()[-1])
+    assert line["cause"] == "configuration"
+    assert "DETENTE_MAX_POLL_RECORDS" in line["msg"]
+    assert "DETENTE_SECURITY_PROTOCOL" in line["msg"]
+    assert "hunter2" not in logged

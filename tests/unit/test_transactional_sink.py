@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from kafka import TopicPartition
 from kafka.errors import (
     FencedInstanceIdError,
     KafkaError,
@@ -19,102 +18,16 @@ from kafka.errors import (
     UnknownError,
 )
 
-from consumer.errors import BatchAbortedError, DeliveryError, RetriableDeliveryError
+from consumer.errors import (
+    BatchAbortedError,
+    DeliveryError,
+    OutputsRefusedError,
+    RetriableDeliveryError,
+)
 from consumer.kafka_transactions import TransactionalSink
-from consumer.records import BatchPosition, OutboundKind, OutboundRecord
+from consumer.records import OutboundKind, OutboundRecord
 from tests.unit.fakes import inbound
-
-RAW = TopicPartition("raw", 0)
-POSITION = BatchPosition(first={("raw", 0): 10}, next={("raw", 0): 12})
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.value = 0
-
-    def inc(self, amount: int = 1) -> None:
-        self.value += amount
-
-
-class Metrics:
-    def __init__(self) -> None:
-        self.transactions_committed = Counter()
-        self.transactions_aborted = Counter()
-
-
-class Sent:
-    """A record's future: `get` raises the produce error, as kafka-python's does."""
-
-    def __init__(self, error: KafkaError | None) -> None:
-        self.error = error
-
-    def get(self, timeout: float | None = None) -> None:
-        if self.error is not None:
-            raise self.error
-
-
-class Producer:
-    """Fails `commit_transaction` (or `abort_transaction`, or a record) with the given errors."""
-
-    def __init__(
-        self,
-        commit_errors: list[KafkaError] | None = None,
-        abort_error: KafkaError | None = None,
-        record_error: KafkaError | None = None,
-        flush_error: KafkaError | None = None,
-    ) -> None:
-        self.commit_errors = list(commit_errors or [])
-        self.abort_error = abort_error
-        self.record_error = record_error
-        self.flush_error = flush_error
-        self.calls: list[str] = []
-        self.sent: list[tuple[str, bytes | None, bytes]] = []
-
-    def init_transactions(self) -> None:
-        self.calls.append("init")
-
-    def begin_transaction(self) -> None:
-        self.calls.append("begin")
-
-    def send(self, topic: str, key: bytes | None, value: bytes) -> Sent:
-        self.sent.append((topic, key, value))
-        error, self.record_error = self.record_error, None
-        return Sent(error)
-
-    def flush(self, timeout: float | None = None) -> None:
-        self.calls.append("flush")
-        if self.flush_error is not None:
-            raise self.flush_error
-
-    def send_offsets_to_transaction(self, offsets: Any, group_metadata: Any) -> None:
-        self.calls.append("offsets")
-
-    def commit_transaction(self) -> None:
-        self.calls.append("commit")
-        if self.commit_errors:
-            raise self.commit_errors.pop(0)
-
-    def abort_transaction(self) -> None:
-        self.calls.append("abort")
-        if self.abort_error is not None:
-            raise self.abort_error
-
-    def close(self, timeout: float | None = None) -> None:
-        self.calls.append("close")
-
-
-class Consumer:
-    def __init__(self) -> None:
-        self.seeks: list[tuple[TopicPartition, int]] = []
-
-    def group_metadata(self) -> str:
-        return "group"
-
-    def assignment(self) -> set[TopicPartition]:
-        return {RAW}
-
-    def seek(self, partition: TopicPartition, offset: int) -> None:
-        self.seeks.append((partition, offset))
+from tests.unit.kafka_fakes import POSITION, RAW, Consumer, Metrics, Producer, sized_outputs
 
 
 def _outputs() -> list[OutboundRecord]:
@@ -151,7 +64,7 @@ def test_a_failed_commit_is_aborted_and_the_batch_rewound() -> None:
         sink.deliver(_outputs(), POSITION)
     assert producer.calls[-1] == "abort"
     assert consumer.seeks == [(RAW, 10)]
-    assert metrics.transactions_aborted.value == 1
+    assert metrics.transactions_aborted.of("error") == 1
     sink.deliver(_outputs(), POSITION)
     assert metrics.transactions_committed.value == 1
 
@@ -214,14 +127,64 @@ def test_while_no_new_producer_can_start_delivery_is_retriable() -> None:
         sink.deliver(_outputs(), POSITION)
 
 
-@pytest.mark.parametrize(
-    "error", [TopicAuthorizationFailedError(), FencedInstanceIdError()], ids=repr
-)
-def test_errors_no_retry_can_help_stop_the_service(error: KafkaError) -> None:
-    sink, _ = _sink(Producer(commit_errors=[error]), renew=pytest.fail)
+def test_another_instance_with_this_instance_id_stops_the_service() -> None:
+    sink, _ = _sink(Producer(commit_errors=[FencedInstanceIdError()]), renew=pytest.fail)
     with pytest.raises(DeliveryError) as raised:
         sink.deliver(_outputs(), POSITION)
     assert not raised.value.retriable
+
+
+def test_a_permission_withdrawn_while_running_is_retried_from_memory_not_rewound() -> None:
+    producer = Producer(commit_errors=[TopicAuthorizationFailedError()])
+    consumer = Consumer()
+    sink, metrics = _sink(producer, renew=pytest.fail, consumer=consumer)
+    with pytest.raises(RetriableDeliveryError):
+        sink.deliver(_outputs(), POSITION)
+    assert producer.calls[-1] == "abort"
+    assert consumer.seeks == [], "re-delivered from memory: a rewind would process it twice"
+    assert metrics.transactions_aborted.of("error") == 1
+    sink.deliver(_outputs(), POSITION)
+    assert metrics.transactions_committed.value == 1
+
+
+def test_a_refused_record_is_found_among_its_collateral_and_named_nothing_committed() -> None:
+    sizes = [100] * 64
+    sizes[37] = 5_000
+    producer = Producer(refuse_over=1_000)
+    consumer = Consumer()
+    fresh: list[Producer] = []
+
+    def renew() -> Producer:
+        fresh.append(Producer(refuse_over=1_000))
+        return fresh[-1]
+
+    sink, metrics = _sink(producer, renew=renew, consumer=consumer)
+    with pytest.raises(OutputsRefusedError) as raised:
+        sink.deliver(sized_outputs(sizes), POSITION)
+    refusal = raised.value
+    assert refusal.refused.keys() == {37}
+    assert "MessageSizeTooLarge" in refusal.refused[37]
+    assert refusal.too_large == {37}
+    assert refusal.delivered == frozenset(), "exactly-once delivers nothing of a refused batch"
+    assert all("commit" not in p.calls for p in [producer, *fresh])
+    # Each abandoned transaction is left to the next producer's init_transactions to abort:
+    # after a refusal kafka-python's sequence numbers no longer match the broker's.
+    assert all(p.calls[0] == "init" and p.calls[-1] == "close" for p in fresh[:-1])
+    assert "abort" not in producer.calls
+    assert consumer.seeks == [], "the runner delivers again from memory: no rewind"
+    assert metrics.transactions_aborted.of("error") == 0
+    # The failed attempt plus probes: about 2 x log2(27 failed records), never one per record.
+    probes = metrics.transactions_aborted.of("refused_record")
+    assert 2 <= probes <= 1 + 2 * 5
+
+
+def test_two_refused_records_are_both_found() -> None:
+    sizes = [100] * 20
+    sizes[3] = sizes[15] = 2_000
+    sink, _ = _sink(Producer(refuse_over=1_000), renew=lambda: Producer(refuse_over=1_000))
+    with pytest.raises(OutputsRefusedError) as raised:
+        sink.deliver(sized_outputs(sizes), POSITION)
+    assert raised.value.refused.keys() == {3, 15}
 
 
 def test_too_many_aborts_in_a_row_stop_the_service() -> None:
