@@ -2,6 +2,7 @@
 
 `news_articles_labelled/articles.jsonl` (read in place, never copied) carries tone, the labellers'
 tone confidence, 1-3 topics, a same-event `group` for grouped folds and how the row was drawn.
+Titles and bodies go through `classifier.html_text.clean_text`, as the service's input does.
 A user's file (`detente train --extra`) uses the `detente evaluate` line format; each of its lines
 is its own group and counts as a confident label.
 """
@@ -16,6 +17,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from classifier.html_text import clean_text
 from classifier.prediction import ArticleText
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
 from classifier.training.evaluation import read_labelled
@@ -67,6 +69,11 @@ class LabelledArticles:
         )
 
 
+def _article(title: str, body: str) -> ArticleText:
+    """The article as the service would see it: cleaned like every title and body it reads."""
+    return ArticleText(clean_text(title), clean_text(body))
+
+
 def read_labelled_articles(data_dir: Path) -> LabelledArticles:
     path = data_dir / LABELLED_PATH
     if not path.is_file():
@@ -75,7 +82,7 @@ def read_labelled_articles(data_dir: Path) -> LabelledArticles:
         rows = [json.loads(line) for line in handle if line.strip()]
     return LabelledArticles(
         ids=tuple(str(r["id"]) for r in rows),
-        articles=tuple(ArticleText(r.get("title") or "", r.get("body") or "") for r in rows),
+        articles=tuple(_article(r.get("title") or "", r.get("body") or "") for r in rows),
         tone=np.array([TONE_LABELS.index(r["tone"]) for r in rows], dtype=np.int64),
         topics=tuple(tuple(r["topics"]) for r in rows),
         groups=tuple(f"shared:{r['group']}" for r in rows),
@@ -92,7 +99,7 @@ def read_extra_articles(path: Path, weight: float) -> LabelledArticles:
     groups = tuple(f"extra:{path.name}:{i}" for i in range(len(rows)))
     return LabelledArticles(
         ids=groups,
-        articles=tuple(r.article for r in rows),
+        articles=tuple(_article(r.article.title, r.article.body) for r in rows),
         tone=np.array([TONE_LABELS.index(r.tone) if r.tone else -1 for r in rows], np.int64),
         topics=tuple(r.topics or None for r in rows),
         groups=groups,

@@ -22,6 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from classifier.artifact import load_classifier
+from classifier.html_text import clean_text
 from classifier.prediction import ArticleText
 from classifier.taxonomy import TONE_LABELS
 
@@ -58,7 +59,9 @@ def summarise(
 
 def _model_summary(model_dir: Path, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     tagger = load_classifier(model_dir)
-    articles = [ArticleText(r.get("title") or "", r.get("body") or "") for r in rows]
+    articles = [
+        ArticleText(clean_text(r.get("title") or ""), clean_text(r.get("body") or "")) for r in rows
+    ]
     preds = [
         p
         for i in range(0, len(articles), _BATCH)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
+from classifier.html_text import clean_text
 from classifier.taxonomy import ToneLabel
 from classifier.training import label_mapping as lm
 
@@ -56,15 +57,17 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 def _make(target: lm.Target, text: str, source: str, unit: Unit, **kw: str | None) -> Example:
+    # The same cleaning the service gives every title and body (classifier.html_text): training
+    # and serving see the same characters.
     return Example(
-        text=text.strip(),
+        text=clean_text(text).strip(),
         source=source,
         tone=target.tone,
         score=target.score,
         topics=target.topics,
         unit=unit,
         not_topics=target.not_topics,
-        title=(kw.get("title") or "").strip(),
+        title=clean_text(kw.get("title") or "").strip(),
         group=kw.get("group") or "",
         forced_split=kw.get("forced_split"),  # type: ignore[arg-type]
     )
