@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
 from bench.country_check_items import DATASETS, SETS, Item, draw_set
+from bench.measure import commit_of
 from classifier.countries import CountryExtractor
 from classifier.countries.gazetteer import ALIASES_PATH
 from classifier.prediction import ArticleText
@@ -70,24 +70,6 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _commit_of(path: Path) -> str:
-    out = subprocess.run(
-        ["git", "log", "-1", "--format=%H", "--", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return out.stdout.strip() + (" (modified since)" if dirty.stdout.strip() else "")
-
-
 def run(datasets: Path, which: str = "check", label: str = "") -> dict[str, Any]:
     items: dict[str, Item] = {item.id: item for item in draw_set(which, datasets)}
     extractor = CountryExtractor.load()
@@ -105,8 +87,8 @@ def run(datasets: Path, which: str = "check", label: str = "") -> dict[str, Any]
         "set": which,
         "run": label,
         "gold": str(GOLD[which].relative_to(ROOT)),
-        "alias_file_commit": _commit_of(ALIASES_PATH),
-        "extractor_commit": _commit_of(ROOT / "classifier" / "countries"),
+        "alias_file_commit": commit_of(ALIASES_PATH),
+        "extractor_commit": commit_of(ROOT / "classifier" / "countries"),
         "scoring": __doc__.split("\n\n")[2].replace("\n", " ") if __doc__ else "",
         "articles": score(articles),
         "sentences": score(sentences),

@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from bench.measure import commit_of  # noqa: E402
 from classifier.artifact import load_classifier  # noqa: E402
 from classifier.countries import CountryExtractor  # noqa: E402
 from classifier.prediction import ArticleText  # noqa: E402
@@ -58,24 +58,6 @@ def _cpu_us_per_article(work: Any, articles: list[ArticleText]) -> float:
     start = time.process_time()
     work(articles)
     return (time.process_time() - start) / len(articles) * 1e6
-
-
-def _commit_of(path: Path) -> str:
-    out = subprocess.run(
-        ["git", "log", "-1", "--format=%H", "--", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return out.stdout.strip() + (" (modified since)" if dirty.stdout.strip() else "")
 
 
 def _load() -> list[float] | None:
@@ -107,7 +89,7 @@ def run(model_dir: Path, n: int, repeats: int) -> dict[str, Any]:
     return {
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-        "countries_code_commit": _commit_of(ROOT / "classifier" / "countries"),
+        "countries_code_commit": commit_of(ROOT / "classifier" / "countries"),
         "load_average_at_start": load_at_start,
         "load_average_at_end": _load(),
         "articles": {

@@ -30,7 +30,6 @@ import os
 import platform
 import random
 import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +41,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from bench.measure import cpu_seconds, pin_one_core  # noqa: E402
 from classifier.artifact import load_classifier  # noqa: E402
 from classifier.html_text import clean_text  # noqa: E402
 from classifier.language import LanguageIdentifier, judge  # noqa: E402
@@ -107,25 +107,8 @@ def load_articles(
     return out
 
 
-def _cpu_seconds(work: Callable[[], object], repeats: int) -> float:
-    runs = []
-    for _ in range(repeats):
-        started = time.process_time()
-        work()
-        runs.append(time.process_time() - started)
-    return statistics.median(runs)
-
-
-def _pin_one_core() -> int | None:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return cpu
-    return None
-
-
 def run(data: Path, n_articles: int, html_share: float, repeats: int) -> dict[str, Any]:
-    cpu = _pin_one_core()
+    cpu = pin_one_core()
     threadpool_limits(1)
     tagger = load_classifier(PROJECT_ROOT / "models")
     identifier = LanguageIdentifier()
@@ -159,12 +142,12 @@ def run(data: Path, n_articles: int, html_share: float, repeats: int) -> dict[st
     pipeline()  # warm-up: first-call allocations, lazy imports
     n = len(articles)
     seconds = {
-        "clean_plain": _cpu_seconds(clean(plain), repeats),
-        "clean_html": _cpu_seconds(clean(marked), repeats),
-        "clean_all": _cpu_seconds(clean(texts), repeats),
-        "language_check": _cpu_seconds(check, repeats),
-        "pipeline_process_batch": _cpu_seconds(pipeline, repeats),
-        "pipeline_classify_lines": _cpu_seconds(batch_mode, repeats),
+        "clean_plain": cpu_seconds(clean(plain), repeats),
+        "clean_html": cpu_seconds(clean(marked), repeats),
+        "clean_all": cpu_seconds(clean(texts), repeats),
+        "language_check": cpu_seconds(check, repeats),
+        "pipeline_process_batch": cpu_seconds(pipeline, repeats),
+        "pipeline_classify_lines": cpu_seconds(batch_mode, repeats),
     }
     per_article_ms = {
         "clean_plain": 1000 * seconds["clean_plain"] / max(len(plain), 1),

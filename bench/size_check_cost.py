@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.articles import encode, generate
+from bench.measure import cpu_seconds
 from classifier.artifact import load_classifier
 from consumer.output_fit import fits
 from consumer.pipeline import output_fits, process_batch
@@ -44,15 +43,6 @@ def _records(count: int) -> list[InboundRecord]:
         InboundRecord("raw", 0, i, str(a["id"]).encode(), v, 0)
         for i, (a, v) in enumerate(zip(articles, values, strict=True))
     ]
-
-
-def _cpu_seconds(work: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.process_time()
-        work()
-        times.append(time.process_time() - started)
-    return statistics.median(times)
 
 
 def _checks(
@@ -95,8 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The checks take microseconds per batch: run them many times over to time them reliably.
     loops = 200
     check_once = _checks(records, outputs, config.limits)
-    pipeline_s = _cpu_seconds(pipeline, args.repeats) / len(records)
-    checks_s = _cpu_seconds(lambda: [check_once() for _ in range(loops)], args.repeats)
+    pipeline_s = cpu_seconds(pipeline, args.repeats) / len(records)
+    checks_s = cpu_seconds(lambda: [check_once() for _ in range(loops)], args.repeats)
     checks_s /= loops * len(records)
     report: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -169,6 +169,39 @@ def timeseries(
     }
 
 
+def bargauge(title: str, description: str, expr: str, legend: str, colors: str) -> Json:
+    """A horizontal bar per series of an instant query (a top-N ranking)."""
+    return {
+        "type": "bargauge",
+        "title": title,
+        "description": description,
+        "datasource": DATASOURCE,
+        "targets": [target(expr, legend, instant=True)],
+        "fieldConfig": {
+            "defaults": field_defaults("short", color={"mode": colors}, min=0),
+            "overrides": [],
+        },
+        "options": {
+            "reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""},
+            "orientation": "horizontal",
+            "displayMode": "gradient",
+            "valueMode": "color",
+            "namePlacement": "auto",
+            "showUnfilled": True,
+            "sizing": "auto",
+            "minVizWidth": 8,
+            "minVizHeight": 16,
+            "maxVizHeight": 300,
+            "legend": {
+                "showLegend": False,
+                "displayMode": "list",
+                "placement": "bottom",
+                "calcs": [],
+            },
+        },
+    }
+
+
 def stat(
     title: str,
     description: str,
@@ -642,43 +675,15 @@ def what_the_model_says(layout: Layout) -> None:
         8,
     )
     layout.add(
-        {
-            "type": "bargauge",
-            "title": "Top topics",
-            "description": "The ten topics most assigned over the time range (an article "
-            "counts once per topic it gets).",
-            "datasource": DATASOURCE,
-            "targets": [
-                target(
-                    "topk(10, sum by (topic) (increase(detente_topic_predictions_total"
-                    f"{{{topic_sel}}}[$__range])))",
-                    "{{topic}}",
-                    instant=True,
-                )
-            ],
-            "fieldConfig": {
-                "defaults": field_defaults("short", color={"mode": "continuous-BlPu"}, min=0),
-                "overrides": [],
-            },
-            "options": {
-                "reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""},
-                "orientation": "horizontal",
-                "displayMode": "gradient",
-                "valueMode": "color",
-                "namePlacement": "auto",
-                "showUnfilled": True,
-                "sizing": "auto",
-                "minVizWidth": 8,
-                "minVizHeight": 16,
-                "maxVizHeight": 300,
-                "legend": {
-                    "showLegend": False,
-                    "displayMode": "list",
-                    "placement": "bottom",
-                    "calcs": [],
-                },
-            },
-        },
+        bargauge(
+            "Top topics",
+            "The ten topics most assigned over the time range (an article counts once per topic"
+            " it gets).",
+            "topk(10, sum by (topic) (increase(detente_topic_predictions_total"
+            f"{{{topic_sel}}}[$__range])))",
+            "{{topic}}",
+            "continuous-BlPu",
+        ),
         9,
         8,
     )
@@ -893,42 +898,14 @@ def _escalation_share(window: str) -> str:
 def countries(layout: Layout) -> None:
     layout.row("Countries")
     layout.add(
-        {
-            "type": "bargauge",
-            "title": "Escalation articles per country",
-            "description": "The 15 countries with the most escalation articles over the time "
-            "range, counting an article for its first two (most central) countries.",
-            "datasource": DATASOURCE,
-            "targets": [
-                target(
-                    f"topk(15, {_born_aware_count(ESCALATION_SEL, '$__range')})",
-                    "{{country}}",
-                    instant=True,
-                )
-            ],
-            "fieldConfig": {
-                "defaults": field_defaults("short", color={"mode": "continuous-YlRd"}, min=0),
-                "overrides": [],
-            },
-            "options": {
-                "reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""},
-                "orientation": "horizontal",
-                "displayMode": "gradient",
-                "valueMode": "color",
-                "namePlacement": "auto",
-                "showUnfilled": True,
-                "sizing": "auto",
-                "minVizWidth": 8,
-                "minVizHeight": 16,
-                "maxVizHeight": 300,
-                "legend": {
-                    "showLegend": False,
-                    "displayMode": "list",
-                    "placement": "bottom",
-                    "calcs": [],
-                },
-            },
-        },
+        bargauge(
+            "Escalation articles per country",
+            "The 15 countries with the most escalation articles over the time range, counting an"
+            " article for its first two (most central) countries.",
+            f"topk(15, {_born_aware_count(ESCALATION_SEL, '$__range')})",
+            "{{country}}",
+            "continuous-YlRd",
+        ),
         8,
         9,
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.fault_helpers import Launched
 from tests.integration.kafka_helpers import PROJECT_ROOT
 from tests.integration.secured_helpers import SecuredBroker
 
@@ -72,3 +73,11 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredB
 @pytest.fixture
 def service_logs(tmp_path: Path) -> Path:
     return tmp_path / "logs"
+
+
+@pytest.fixture
+def launched() -> Iterator[Launched]:
+    """Services a test starts; whatever is still running at its end is killed."""
+    services = Launched()
+    yield services
+    services.kill_all()

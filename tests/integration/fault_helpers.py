@@ -25,7 +25,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from consumer.schemas import RejectReason
-from tests.integration.kafka_helpers import PROJECT_ROOT, ServiceProcess
+from tests.integration.kafka_helpers import PROJECT_ROOT, ServiceProcess, Topics, start_service
 
 KAFKA_LOCAL = PROJECT_ROOT / "scripts" / "kafka-local"
 
@@ -218,6 +218,27 @@ def delivery_count(
         duplicated={key: n for key, n in total.items() if n > 1},
         unexpected=sorted((key for key in total if key not in expected), key=repr),
     )
+
+
+def assert_exactly_once(
+    test: str, topics: Topics, keys: Collection[bytes], reader: ResultReader
+) -> DeliveryCount:
+    """Each input came out exactly once, tagged or dead-lettered; one line of counts printed."""
+    count = delivery_count(keys, reader, topics.tagged, topics.dlq)
+    report(test, count)
+    assert not count.lost, f"{len(count.lost)} lost, e.g. {count.lost[:5]}"
+    assert not count.duplicated, f"duplicated: {dict(list(count.duplicated.items())[:5])}"
+    assert not count.unexpected, f"results for keys never published: {count.unexpected[:5]}"
+    return count
+
+
+def launch_ready(
+    launched: Launched, bootstrap: str, topics: Topics, logs: Path, **settings: str
+) -> ServiceProcess:
+    """Start the service (tracked, so the test's teardown kills it) and wait until it is ready."""
+    service = launched.track(start_service(bootstrap, topics, logs, **settings))
+    service.wait_ready()
+    return service
 
 
 def report(test: str, count: DeliveryCount, **extra: object) -> None:

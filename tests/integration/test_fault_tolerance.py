@@ -25,6 +25,7 @@ from tests.integration.fault_helpers import (
     ResultReader,
     article,
     articles_with_bad_records,
+    assert_exactly_once,
     create_topic,
     delivery_count,
     fixed_hostile_corpus,
@@ -32,6 +33,7 @@ from tests.integration.fault_helpers import (
     interleave,
     keys_of,
     kill_hard,
+    launch_ready,
     report,
     wait_until,
 )
@@ -40,13 +42,6 @@ from tests.integration.kafka_helpers import ServiceProcess, Topics, produce, sta
 # Generous: the CI machine has two cores shared with the broker; waiting longer never flakes.
 RESULTS_TIMEOUT_S = 300.0
 _SINK_LOGGER = "consumer.kafka_transactions"
-
-
-@pytest.fixture
-def launched() -> Iterator[Launched]:
-    services = Launched()
-    yield services
-    services.kill_all()
 
 
 @pytest.fixture
@@ -59,30 +54,11 @@ def private_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Private
         broker.clean()
 
 
-def _launch(
-    launched: Launched, bootstrap: str, topics: Topics, logs: Path, **settings: str
-) -> ServiceProcess:
-    service = launched.track(start_service(bootstrap, topics, logs, **settings))
-    service.wait_ready()
-    return service
-
-
 def _consumed(service: ServiceProcess) -> float:
     try:
         return service.metric("detente_messages_consumed_total") or 0.0
     except OSError:
         return 0.0
-
-
-def _assert_exactly_once(
-    test: str, topics: Topics, keys: list[bytes], reader: ResultReader
-) -> None:
-    count = delivery_count(keys, reader, topics.tagged, topics.dlq)
-    report(test, count)
-    assert not count.lost, f"{len(count.lost)} lost, e.g. {count.lost[:5]}"
-    assert not count.duplicated, f"duplicated: {dict(list(count.duplicated.items())[:5])}"
-    assert not count.unexpected, f"results for keys never published: {count.unexpected[:5]}"
-    assert count.tagged + count.dead_lettered == count.published
 
 
 def test_kill_9_at_three_random_points_loses_and_duplicates_nothing(
@@ -98,7 +74,7 @@ def test_kill_9_at_three_random_points_loses_and_duplicates_nothing(
         "max_poll_records": "25",
         "transaction_timeout_ms": "300000",
     }
-    service = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+    service = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
     records = articles_with_bad_records("k9", 5_000, seed=rng.randrange(2**32))
     keys = keys_of(records)
     produce(kafka_bootstrap, topics.raw, records)
@@ -117,13 +93,13 @@ def test_kill_9_at_three_random_points_loses_and_duplicates_nothing(
             kill_hard(service)
             reader.poll(timeout_ms=0)
             seen_at_kill.append(len(reader.seen()))
-            service = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+            service = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
         reader.wait_for_keys(keys, RESULTS_TIMEOUT_S, running=[service])
         # Work left after the last kill means every kill came mid-stream.
         assert _consumed(service) > 0, "the last kill must leave work for the restarted instance"
         assert service.terminate() == 0, service.log()
         reader.drain()
-        _assert_exactly_once("kill -9 x3", topics, keys, reader)
+        assert_exactly_once("kill -9 x3", topics, keys, reader)
     with ResultReader(
         kafka_bootstrap, [topics.tagged, topics.dlq], isolation_level="read_uncommitted"
     ) as everything:
@@ -140,7 +116,7 @@ def test_broker_stopped_for_15_s_mid_stream_service_recovers_by_itself(
 ) -> None:
     bootstrap = private_broker.address
     topics = Topics.unique("outage")
-    service = _launch(
+    service = launch_ready(
         launched, bootstrap, topics, service_logs, instance_id="outage", max_poll_records="25"
     )
     pid = service.process.pid
@@ -164,7 +140,7 @@ def test_broker_stopped_for_15_s_mid_stream_service_recovers_by_itself(
         assert committed > committed_while_away, "the outage must come mid-stream"
         assert service.terminate() == 0, service.log()
         reader.drain()
-        _assert_exactly_once("broker stopped 15 s", topics, keys, reader)
+        assert_exactly_once("broker stopped 15 s", topics, keys, reader)
     print(
         f"[fault-tolerance] broker stopped 15 s: transactions before={committed_while_away:.0f}"
         f" after={committed - committed_while_away:.0f}"
@@ -179,7 +155,7 @@ def test_a_fenced_producer_is_replaced_and_its_batch_done_again(
     commit and abort. Another producer's `init_transactions` bumps the epoch the same way, on cue.
     """
     topics = Topics.unique("fenced")
-    service = _launch(
+    service = launch_ready(
         launched, kafka_bootstrap, topics, service_logs, instance_id="fenced", max_poll_records="10"
     )
     pid = service.process.pid
@@ -198,7 +174,7 @@ def test_a_fenced_producer_is_replaced_and_its_batch_done_again(
         assert service.process.pid == pid
         assert service.terminate() == 0, service.log()
         reader.drain()
-        _assert_exactly_once("fenced producer", topics, keys, reader)
+        assert_exactly_once("fenced producer", topics, keys, reader)
     replaced = [line for line in service.log_lines() if line.get("logger") == _SINK_LOGGER]
     fenced_errors = ("ProducerFencedError", "InvalidProducerEpochError")
     assert any(error in str(line) for line in replaced for error in fenced_errors), service.log()
@@ -209,24 +185,10 @@ def test_rebalance_after_one_of_two_instances_is_killed(
     kafka_bootstrap: str, launched: Launched, service_logs: Path
 ) -> None:
     topics = Topics.unique("rebalance")
-    shared = {"topic_partitions": "4", "max_poll_records": "10", "transaction_timeout_ms": "10000"}
-    first = _launch(launched, kafka_bootstrap, topics, service_logs, instance_id="a", **shared)
-    second = _launch(launched, kafka_bootstrap, topics, service_logs, instance_id="b", **shared)
-    wait_until(
-        lambda: (
-            _assigned(first) | _assigned(second) == {0, 1, 2, 3}
-            and bool(_assigned(first))
-            and bool(_assigned(second))
-        ),
-        120,
-        "both instances to share the 4 partitions",
-    )
     records = articles_with_bad_records("rb", 4_000, seed=4)
     keys = keys_of(records)
-    produce(kafka_bootstrap, topics.raw, records)
-
-    wait_until(
-        lambda: _consumed(first) > 0 and _consumed(second) > 0, 120, "both instances to work"
+    first, second = _two_instances_at_work(
+        launched, kafka_bootstrap, topics, service_logs, records, max_poll_records="10"
     )
     with ResultReader(kafka_bootstrap, [topics.tagged, topics.dlq]) as reader:
         reader.wait_for_distinct(800, RESULTS_TIMEOUT_S, running=[first, second])
@@ -240,7 +202,7 @@ def test_rebalance_after_one_of_two_instances_is_killed(
         assert _assigned(first) == {0, 1, 2, 3}, "the survivor must own every partition"
         assert first.terminate() == 0, first.log()
         reader.drain()
-        _assert_exactly_once("rebalance", topics, keys, reader)
+        assert_exactly_once("rebalance", topics, keys, reader)
     print(f"[fault-tolerance] rebalance: records left in the killed instance's partitions={left}")
 
 
@@ -250,28 +212,16 @@ def test_an_instance_stopped_for_good_hands_its_partitions_over_at_once(
     """Issue 10: a scale-down must not stall partitions for the session timeout (30 s here, so
     only a real hand-over passes the 10 s bound)."""
     topics = Topics.unique("scaledown")
-    shared = {
-        "topic_partitions": "4",
-        "max_poll_records": "20",
-        "session_timeout_ms": "30000",
-        "transaction_timeout_ms": "10000",
-    }
-    first = _launch(launched, kafka_bootstrap, topics, service_logs, instance_id="a", **shared)
-    second = _launch(launched, kafka_bootstrap, topics, service_logs, instance_id="b", **shared)
-    wait_until(
-        lambda: (
-            _assigned(first) | _assigned(second) == {0, 1, 2, 3}
-            and bool(_assigned(first))
-            and bool(_assigned(second))
-        ),
-        120,
-        "both instances to share the 4 partitions",
-    )
     records = articles_with_bad_records("sd", 3_000, seed=10)
     keys = keys_of(records)
-    produce(kafka_bootstrap, topics.raw, records)
-    wait_until(
-        lambda: _consumed(first) > 0 and _consumed(second) > 0, 120, "both instances to work"
+    first, second = _two_instances_at_work(
+        launched,
+        kafka_bootstrap,
+        topics,
+        service_logs,
+        records,
+        max_poll_records="20",
+        session_timeout_ms="30000",
     )
     with ResultReader(kafka_bootstrap, [topics.tagged, topics.dlq]) as reader:
         reader.wait_for_distinct(600, RESULTS_TIMEOUT_S, running=[first, second])
@@ -287,11 +237,39 @@ def test_an_instance_stopped_for_good_hands_its_partitions_over_at_once(
         reader.wait_for_keys(keys, RESULTS_TIMEOUT_S, running=[first])
         assert first.terminate() == 0, first.log()
         reader.drain()
-        _assert_exactly_once("scale-down", topics, keys, reader)
+        assert_exactly_once("scale-down", topics, keys, reader)
     print(
         f"[fault-tolerance] scale-down: survivor owned all partitions {handed_over_s:.1f} s"
         " after the SIGTERM (session timeout 30 s)"
     )
+
+
+def _two_instances_at_work(
+    launched: Launched,
+    bootstrap: str,
+    topics: Topics,
+    logs: Path,
+    records: list[tuple[bytes, bytes]],
+    **settings: str,
+) -> tuple[ServiceProcess, ServiceProcess]:
+    """Instances a and b sharing a 4-partition input, both working on `records`."""
+    shared = {"topic_partitions": "4", "transaction_timeout_ms": "10000", **settings}
+    first = launch_ready(launched, bootstrap, topics, logs, instance_id="a", **shared)
+    second = launch_ready(launched, bootstrap, topics, logs, instance_id="b", **shared)
+    wait_until(
+        lambda: (
+            _assigned(first) | _assigned(second) == {0, 1, 2, 3}
+            and bool(_assigned(first))
+            and bool(_assigned(second))
+        ),
+        120,
+        "both instances to share the 4 partitions",
+    )
+    produce(bootstrap, topics.raw, records)
+    wait_until(
+        lambda: _consumed(first) > 0 and _consumed(second) > 0, 120, "both instances to work"
+    )
+    return first, second
 
 
 def _assigned(service: ServiceProcess) -> set[int]:
@@ -307,7 +285,7 @@ def test_hostile_input_is_dead_lettered_with_its_reason_and_never_crashes_the_se
 ) -> None:
     limit = 64 * 1024
     topics = Topics.unique("hostile")
-    service = _launch(
+    service = launch_ready(
         launched,
         kafka_bootstrap,
         topics,
@@ -333,7 +311,7 @@ def test_hostile_input_is_dead_lettered_with_its_reason_and_never_crashes_the_se
         assert service.process.pid == pid
         assert service.terminate() == 0, service.log()
         reader.drain()
-        _assert_exactly_once("hostile input", topics, keys, reader)
+        assert_exactly_once("hostile input", topics, keys, reader)
 
         letters = {
             key: DeadLetter.model_validate_json(values[0])
@@ -427,11 +405,11 @@ def test_sigterm_during_a_batch_finishes_and_commits_it_and_a_restart_does_the_r
             "committed input offsets must match exactly the results made visible"
         )
 
-        restarted = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+        restarted = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
         reader.wait_for_keys(keys, RESULTS_TIMEOUT_S, running=[restarted])
         assert restarted.terminate() == 0, restarted.log()
         reader.drain()
-        _assert_exactly_once("graceful stop", topics, keys, reader)
+        assert_exactly_once("graceful stop", topics, keys, reader)
     print(
         f"[fault-tolerance] graceful stop: in_hand={in_hand:.0f}"
         f" results_by_first_instance={done_by_first}"
@@ -470,7 +448,7 @@ def test_at_least_once_loses_nothing_under_kill_9(
         "processing_guarantee": "at-least-once",
         "max_poll_records": "25",
     }
-    service = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+    service = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
     records = articles_with_bad_records("alo", 3_000, seed=12)
     keys = keys_of(records)
     produce(kafka_bootstrap, topics.raw, records)
@@ -478,7 +456,7 @@ def test_at_least_once_loses_nothing_under_kill_9(
     with ResultReader(kafka_bootstrap, [topics.tagged, topics.dlq]) as reader:
         reader.wait_for_distinct(rng.randrange(500, 2_500), RESULTS_TIMEOUT_S, running=[service])
         kill_hard(service)
-        service = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+        service = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
         reader.wait_for_keys(keys, RESULTS_TIMEOUT_S, running=[service])
         assert service.terminate() == 0, service.log()
         reader.drain()

@@ -12,7 +12,6 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,32 +24,18 @@ from tests.integration.fault_helpers import (
     Launched,
     ResultReader,
     article,
+    assert_exactly_once,
     create_topic,
     delivery_count,
-    report,
+    launch_ready,
     wait_until,
 )
-from tests.integration.kafka_helpers import ServiceProcess, Topics, produce, start_service
+from tests.integration.kafka_helpers import ServiceProcess, Topics, produce
 
 RESULTS_TIMEOUT_S = 300.0
 GUARANTEES = ["exactly-once", "at-least-once"]
 # The raw topic takes records as large as the reproductions (a 1.5 MB record).
 BIG_RECORDS = {"max.message.bytes": str(3 * 1024 * 1024)}
-
-
-@pytest.fixture
-def launched() -> Iterator[Launched]:
-    services = Launched()
-    yield services
-    services.kill_all()
-
-
-def _launch(
-    launched: Launched, bootstrap: str, topics: Topics, logs: Path, **settings: str
-) -> ServiceProcess:
-    service = launched.track(start_service(bootstrap, topics, logs, **settings))
-    service.wait_ready()
-    return service
 
 
 def _sha(key: bytes) -> bytes:
@@ -73,14 +58,6 @@ def _results(
     assert service.terminate() == 0, service.log()
     reader.drain()
     return reader
-
-
-def _exactly_one_each(test: str, topics: Topics, keys: list[bytes], reader: ResultReader) -> None:
-    count = delivery_count(keys, reader, topics.tagged, topics.dlq)
-    report(test, count)
-    assert not count.lost, f"lost: {count.lost[:5]}"
-    assert not count.duplicated, f"duplicated: {list(count.duplicated.items())[:5]}"
-    assert not count.unexpected, f"unexpected: {count.unexpected[:5]}"
 
 
 def _letter(reader: ResultReader, topics: Topics, key: bytes) -> DeadLetter:
@@ -110,11 +87,11 @@ def test_the_two_records_that_stopped_the_service_for_good_get_one_output_each(
     produce(kafka_bootstrap, topics.raw, records, max_request_size=3 * 1024 * 1024)
 
     settings = {"processing_guarantee": guarantee, "instance_id": f"poison-{guarantee}"}
-    service = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+    service = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
     expected = [_sha(huge_id.encode()), _sha(second_key), after[0]]
     reader = _results(kafka_bootstrap, topics, expected, service)
     with reader:
-        _exactly_one_each(f"poison records ({guarantee})", topics, expected, reader)
+        assert_exactly_once(f"poison records ({guarantee})", topics, expected, reader)
         one = _letter(reader, topics, expected[0])
         assert one.reason is RejectReason.KEY_TOO_LARGE
         assert one.key_size == 480_000
@@ -124,7 +101,7 @@ def test_the_two_records_that_stopped_the_service_for_good_get_one_output_each(
         assert _tagged(reader, topics, after[0]).id == "after-the-poison"
 
     # "Run detente serve twice": the second run starts, finds nothing left, and stays up.
-    again = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+    again = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
     time.sleep(3)
     assert again.process.poll() is None, again.log()
     assert (again.metric("detente_messages_consumed_total") or 0) == 0
@@ -144,12 +121,12 @@ def test_an_output_topic_someone_created_with_100_kb_is_respected(
     records = [long_title, huge_url, after]
     produce(kafka_bootstrap, topics.raw, records)
     settings = {"processing_guarantee": guarantee, "instance_id": f"small-{guarantee}"}
-    service = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+    service = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
     assert service.metric("detente_output_record_limit_bytes", {"topic": topics.tagged}) == 100_000
 
     keys = [key for key, _ in records]
     with _results(kafka_bootstrap, topics, keys, service) as reader:
-        _exactly_one_each(f"100 KB output topic ({guarantee})", topics, keys, reader)
+        assert_exactly_once(f"100 KB output topic ({guarantee})", topics, keys, reader)
         shortened = _tagged(reader, topics, b"long-title")
         assert shortened.output_shortened
         assert (shortened.title or "").endswith("…")
@@ -182,7 +159,7 @@ def test_a_limit_lowered_while_running_refuses_one_of_250_and_the_rest_is_tagged
     topics = Topics.unique(f"lowered-{guarantee}")
     create_topic(kafka_bootstrap, topics.raw, 1)
     settings = {"processing_guarantee": guarantee, "instance_id": f"lowered-{guarantee}"}
-    service = _launch(launched, kafka_bootstrap, topics, service_logs, **settings)
+    service = launch_ready(launched, kafka_bootstrap, topics, service_logs, **settings)
     # The service read the limit detente created the topic with; now it is cut to 100 KB behind
     # its back, so the one oversized result is refused by the broker itself: the real path.
     _lower_limit(kafka_bootstrap, topics.tagged, 100_000)
@@ -201,7 +178,7 @@ def test_a_limit_lowered_while_running_refuses_one_of_250_and_the_rest_is_tagged
         retries = service.metric("detente_delivery_retries_total") or 0.0
         assert service.terminate() == 0, service.log()
         reader.drain()
-        _exactly_one_each(f"limit lowered ({guarantee})", topics, keys, reader)
+        assert_exactly_once(f"limit lowered ({guarantee})", topics, keys, reader)
         count = delivery_count(keys, reader, topics.tagged, topics.dlq)
         assert (count.tagged, count.dead_lettered) == (249, 1)
         letter = _letter(reader, topics, b"batch-137")

@@ -14,7 +14,6 @@ import random
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,9 @@ from tests.integration.fault_helpers import (
     Launched,
     ResultReader,
     articles_with_bad_records,
-    delivery_count,
+    assert_exactly_once,
     keys_of,
     kill_hard,
-    report,
 )
 from tests.integration.kafka_helpers import ServiceProcess, Topics, produce, start_service
 from tests.integration.secured_helpers import (
@@ -49,13 +47,6 @@ from tests.integration.secured_helpers import (
 )
 
 RESULTS_TIMEOUT_S = 300.0
-
-
-@pytest.fixture
-def launched() -> Iterator[Launched]:
-    services = Launched()
-    yield services
-    services.kill_all()
 
 
 def _make_topics(secured: SecuredBroker, topics: Topics, partitions: int = 3) -> None:
@@ -132,11 +123,7 @@ def _reader(secured: SecuredBroker, topics: Topics, **options: Any) -> ResultRea
 def _assert_exactly_once(
     test: str, topics: Topics, keys: list[bytes], reader: ResultReader
 ) -> None:
-    count = delivery_count(keys, reader, topics.tagged, topics.dlq)
-    report(test, count)
-    assert not count.lost, f"{len(count.lost)} lost, e.g. {count.lost[:5]}"
-    assert not count.duplicated, f"duplicated: {dict(list(count.duplicated.items())[:5])}"
-    assert not count.unexpected, count.unexpected[:5]
+    count = assert_exactly_once(test, topics, keys, reader)
     assert count.dead_lettered > 0, "the input had bad records: dead letters must flow too"
 
 
