@@ -54,7 +54,7 @@ train: $(STAMP) ## retrain the models from ../shared/datasets into models/
 	$(BIN)/detente train
 
 bench: $(STAMP) ## classifier, countries and size-check speed, then the end-to-end pipeline benchmark (JSON in bench/results/)
-	$(BIN)/python bench/classify_speed.py
+	$(BIN)/python -m bench.classify_speed
 	$(BIN)/python -m bench.countries_speed
 	$(BIN)/python -m bench.size_check_cost
 	$(BIN)/python -m bench.pipeline_speed

@@ -33,6 +33,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from bench.measure import ROOT, commit_of, pin_one_core  # noqa: E402
 from classifier.aggregation import article_features  # noqa: E402
 from classifier.article_features import featurise  # noqa: E402
 from classifier.article_level import (  # noqa: E402
@@ -54,8 +55,7 @@ from consumer.batch_mode import classify_lines  # noqa: E402
 from consumer.service import pipeline_config  # noqa: E402
 from consumer.settings import Settings  # noqa: E402
 
-PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
-DATA: Final = PROJECT_ROOT.parent / "shared" / "datasets" / "news_articles_unlabelled"
+DATA: Final = ROOT.parent / "shared" / "datasets" / "news_articles_unlabelled"
 BATCH: Final = 256
 
 
@@ -84,8 +84,7 @@ def _article_level_seconds(tagger: DetenteTagger, articles: list[ArticleText]) -
 
 
 def run(model_dir: Path, n_articles: int, repeats: int) -> dict[str, Any]:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    pin_one_core()
     threadpool_limits(1)
     tagger = load_classifier(model_dir)
     with (DATA / "articles.jsonl").open("rb") as handle:
@@ -103,6 +102,7 @@ def run(model_dir: Path, n_articles: int, repeats: int) -> dict[str, Any]:
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": {"name": tagger.info.name, "version": tagger.info.version},
+        "model_commit": commit_of(model_dir),
         "articles": len(lines),
         "mean_article_bytes": round(statistics.fmean(len(line) for line in lines)),
         "repeats": repeats,
@@ -114,11 +114,11 @@ def run(model_dir: Path, n_articles: int, repeats: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.article_level_cost", description=__doc__)
-    parser.add_argument("--model-dir", type=Path, default=PROJECT_ROOT / "models")
+    parser.add_argument("--model-dir", type=Path, default=ROOT / "models")
     parser.add_argument("--articles", type=int, default=2_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
-        "--out", type=Path, default=PROJECT_ROOT / "bench" / "results" / "article_level_cost.json"
+        "--out", type=Path, default=ROOT / "bench" / "results" / "article_level_cost.json"
     )
     args = parser.parse_args(argv)
     report = run(args.model_dir, args.articles, args.repeats)

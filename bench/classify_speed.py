@@ -31,10 +31,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from bench.measure import ROOT, commit_of, pin_one_core  # noqa: E402
 from classifier.artifact import ARTIFACT_NAME, WEIGHTS_NAME, load_classifier  # noqa: E402
 from classifier.prediction import ArticleText  # noqa: E402
-
-PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 
 _PLACES: Final = (
     "Arlen", "Borova", "Castellan", "Dravia", "Estmark", "Fenlow", "Galdor", "Hestia",
@@ -100,21 +99,13 @@ def generate_articles(n: int, seed: int = 7) -> list[tuple[str, str]]:
     return out
 
 
-def _pin_one_core() -> int | None:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return cpu
-    return None
-
-
 def _cold_start(model_dir: Path) -> float:
     code = (
         "import time; t = time.perf_counter(); from pathlib import Path; "
         "from classifier.artifact import load_classifier; "
         f"load_classifier(Path({str(model_dir)!r})); print(time.perf_counter() - t)"
     )
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
@@ -122,7 +113,7 @@ def _cold_start(model_dir: Path) -> float:
 
 
 def run(model_dir: Path, n_articles: int, repeats: int) -> dict[str, Any]:
-    cpu = _pin_one_core()
+    cpu = pin_one_core()
     threadpool_limits(1)
     started = time.perf_counter()
     tagger = load_classifier(model_dir)
@@ -146,6 +137,7 @@ def run(model_dir: Path, n_articles: int, repeats: int) -> dict[str, Any]:
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": {"name": tagger.info.name, "version": tagger.info.version},
+        "model_commit": commit_of(model_dir),
         "python": platform.python_version(),
         "pinned_cpu": cpu,
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
@@ -173,11 +165,11 @@ def run(model_dir: Path, n_articles: int, repeats: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.classify_speed", description=__doc__)
-    parser.add_argument("--model-dir", type=Path, default=PROJECT_ROOT / "models")
+    parser.add_argument("--model-dir", type=Path, default=ROOT / "models")
     parser.add_argument("--articles", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
-        "--out", type=Path, default=PROJECT_ROOT / "bench" / "results" / "classify_speed.json"
+        "--out", type=Path, default=ROOT / "bench" / "results" / "classify_speed.json"
     )
     args = parser.parse_args(argv)
     report = run(args.model_dir, args.articles, args.repeats)
