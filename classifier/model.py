@@ -36,6 +36,7 @@ from classifier.article_features import ArticleBatch, featurise
 from classifier.article_level import (
     ArticleInputs,
     article_inputs,
+    plausible_primary,
     tempered,
     tone_design,
     topic_design,
@@ -248,7 +249,9 @@ class DetenteTagger:
                 float(parts.article_temperature[0]),
             )
             topic_x = topic_design(inputs, parts.article_topic_center)[whole]
-            primary_proba[whole] = _topic_order(parts.article_topic, topic_x)
+            primary_proba[whole] = plausible_primary(
+                _topic_order(parts.article_topic, topic_x), topic_proba[whole]
+            )
         # A one-sentence text (a headline alone, a brief, one quoted sentence) has no article
         # structure to weigh: the sentence model, fitted on such texts, reads it better than a
         # model fitted for articles (1.1.0 dev: ConfliBERT polarity 0.818 -> 0.854, 3-class dev

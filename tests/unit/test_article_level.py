@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from classifier.article_features import featurise
-from classifier.article_level import LEAD_HEADLINE_WEIGHT, _lead, article_inputs, tempered
+from classifier.article_level import (
+    LEAD_HEADLINE_WEIGHT,
+    _lead,
+    article_inputs,
+    plausible_primary,
+    tempered,
+)
 from classifier.features import count_matrix, fit_vocabulary, vocabulary_idf
 from classifier.model import choose_topics
-from classifier.prediction import ArticleText
+from classifier.prediction import ArticleClassifier, ArticleText
 from classifier.taxonomy import OTHER, TOPIC_LABELS
 from classifier.training.article_fit import fit_temperature
 
@@ -71,3 +80,36 @@ def test_a_primary_topic_leads_and_other_stays_alone() -> None:
     assert choose_topics(margin, None, diplomacy) == [diplomacy, conflict]
     assert choose_topics(margin, None, TOPIC_LABELS.index(OTHER)) == [TOPIC_LABELS.index(OTHER)]
     assert choose_topics(margin) == [conflict]
+
+
+def test_the_primary_topic_is_chosen_among_the_corpus_models_plausible_topics() -> None:
+    article = np.array([[0.6, 0.3, 0.1], [0.6, 0.3, 0.1], [0.6, 0.0, 0.4]])
+    corpus = np.array([[0.05, 0.9, 0.5], [0.1, 0.1, 0.1], [0.1, 0.8, 0.0]])
+    out = plausible_primary(article, corpus, floor=0.2)
+    # Row 0: the article level's first choice is implausible to the corpus model: 0.3 vs 0.1.
+    assert out[0] == pytest.approx([0.0, 0.75, 0.25])
+    # Row 1: nothing is plausible enough, so nothing is ruled out.
+    assert out[1] == pytest.approx(article[1])
+    # Row 2: the only plausible topic got 0 from the article level: unrestricted.
+    assert out[2] == pytest.approx(article[2])
+
+
+_SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "articles.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("sample_id", "primary"),
+    [
+        ("sample-001", "armed_conflict"),  # two armies trade artillery fire
+        ("sample-009", "armed_conflict"),  # drone strikes on energy sites (1.2.0: disaster)
+        ("sample-010", "armed_conflict"),  # exchange of fire at a border (1.2.0: crime_justice)
+        ("sample-012", "economy"),  # a central bank holds rates (1.2.0: crime_justice)
+    ],
+)
+def test_the_shipped_models_primary_topic_on_our_own_samples(
+    tagger: ArticleClassifier, sample_id: str, primary: str
+) -> None:
+    rows = {r["id"]: r for r in map(json.loads, _SAMPLES.read_text(encoding="utf-8").splitlines())}
+    row = rows[sample_id]
+    [prediction] = tagger.classify([ArticleText(row["title"], row["body"])])
+    assert prediction.topics[0].label == primary
