@@ -71,3 +71,27 @@ def test_a_primary_topic_leads_and_other_stays_alone() -> None:
     assert choose_topics(margin, None, diplomacy) == [diplomacy, conflict]
     assert choose_topics(margin, None, TOPIC_LABELS.index(OTHER)) == [TOPIC_LABELS.index(OTHER)]
     assert choose_topics(margin) == [conflict]
+
+
+def test_training_only_rows_join_every_training_fold_and_no_test_fold() -> None:
+    import dataclasses
+
+    from classifier.training.article_fit import grouped_folds
+    from classifier.training.labelled_articles import read_vocabulary_articles
+    from tests.unit.article_fixtures import tiny_labelled
+
+    shared = tiny_labelled()
+    vocabulary = read_vocabulary_articles(2.0)
+    assert len(vocabulary) > 100
+    assert vocabulary.train_only.all()
+    assert set(vocabulary.weight.tolist()) == {2.0}
+    both = shared.plus(vocabulary)
+    extra = np.arange(len(shared), len(both))
+    plain = grouped_folds(shared, 3, 13)
+    folds = grouped_folds(both, 3, 13)
+    for (tr0, te0), (tr, te) in zip(plain, folds, strict=True):
+        assert np.array_equal(te, te0)  # the shared rows' split does not depend on them
+        assert np.array_equal(np.sort(tr), np.sort(np.concatenate([tr0, extra])))
+    assert np.array_equal(both.evaluated, np.arange(len(shared)))
+    assert both.take(both.evaluated).ids == shared.ids
+    assert not dataclasses.replace(both).train_only[: len(shared)].any()
