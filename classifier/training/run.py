@@ -43,7 +43,7 @@ from classifier.training.sources import files_read
 __all__ = ["MODEL_NAME", "MODEL_VERSION", "TrainConfig", "fit_tagger", "main", "train"]
 
 MODEL_NAME: Final = "detente-tagger"
-MODEL_VERSION: Final = "1.2.0"
+MODEL_VERSION: Final = "1.3.0"
 _PROJECT: Final = Path(__file__).resolve().parents[2]
 
 
