@@ -16,6 +16,11 @@ stratified by tone, a new shuffle per repeat) fit and score each design on the s
   title twice and the body;
 * `reference`: a previous model's `detente classify` output on the same articles (no fitting).
 
+The built-in vocabulary articles (`classifier/training/data/vocabulary_articles.jsonl`, weight
+`--vocabulary-weight`, default the shipped one) join every training fold of every design but the
+floor and are never scored: the figures are those of the shared labelled articles, on the same
+folds as without them.
+
 Figures per design: mean and SD over repeats of the pooled out-of-fold metrics, and the SD over
 all folds of the per-fold macro-F1 and de-escalation F1. Primary topic within the gold topics for
 the shipped design (restricted to the corpus model's plausible topics), the same unrestricted, and
@@ -45,6 +50,7 @@ from classifier.artifact import load_classifier
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
 from classifier.training.article_fit import (
     CONFIDENCE_CUT,
+    VOCABULARY_WEIGHT,
     ArticleLevelConfig,
     centering,
     cross_fitted_temperature,
@@ -55,7 +61,11 @@ from classifier.training.article_fit import (
     tone_proba,
     topic_proba,
 )
-from classifier.training.labelled_articles import LabelledArticles, read_labelled_articles
+from classifier.training.labelled_articles import (
+    LabelledArticles,
+    read_labelled_articles,
+    read_vocabulary_articles,
+)
 from classifier.training.reliability_plot import plot_reliability
 from classifier.training.tone_report import confidence_block, reliability_bins
 
@@ -133,7 +143,8 @@ def _fitted_oof(x: sp.csr_matrix, data: LabelledArticles, folds: Folds, c: float
 def _floor_oof(data: LabelledArticles, folds: Folds) -> FloatArray:
     texts = [f"{a.title} {a.title} {a.body}" for a in data.articles]
     oof = np.zeros((len(data), 3))
-    for train, test in folds:
+    for all_train, test in folds:
+        train = all_train[~data.train_only[all_train]]  # the floor is the issue's, as it was
         vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         x_train = vectoriser.fit_transform([texts[i] for i in train])
         model = LogisticRegression(C=8, class_weight="balanced", max_iter=3000)
@@ -187,10 +198,14 @@ def run_cv(
     repeats: int,
     reference: Path | None,
     progress: Callable[[str], None],
+    vocabulary_weight: float = VOCABULARY_WEIGHT,
 ) -> dict[str, Any]:
     """The comparison report (JSON-able)."""
-    data = read_labelled_articles(data_dir)
-    cfg = ArticleLevelConfig()
+    shared = read_labelled_articles(data_dir)
+    data = shared
+    if vocabulary_weight > 0:
+        data = shared.plus(read_vocabulary_articles(vocabulary_weight))
+    cfg = ArticleLevelConfig(vocabulary_weight=vocabulary_weight)
     inputs = read_inputs(load_classifier(model_dir), data)
     designs = _design_matrices(inputs)
     folds_by_repeat = [grouped_folds(data, cfg.folds, cfg.seed + r) for r in range(repeats)]
@@ -205,13 +220,20 @@ def run_cv(
             oofs[name].append(oof)
         oofs["floor"].append(_floor_oof(data, folds))
         shipped_primary, free_primary = _topic_oof(inputs, data, folds, cfg.topic_c)
-        primary_hits.append(_primary_within_gold(data, shipped_primary.tolist()))
-        primary_free_hits.append(_primary_within_gold(data, free_primary.tolist()))
+        n_shared = len(shared)
+        primary_hits.append(_primary_within_gold(shared, shipped_primary[:n_shared].tolist()))
+        primary_free_hits.append(_primary_within_gold(shared, free_primary[:n_shared].tolist()))
         progress(f"repeat {r + 1}/{repeats} done")
+    # Scored: the shared articles only; they are the first rows, so fold indices still hold.
+    n = len(shared)
+    oofs = {name: [oof[:n] for oof in values] for name, values in oofs.items()}
+    data = shared
     report: dict[str, Any] = {
         "run": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_dir": str(model_dir),
         "rows": len(data),
+        "vocabulary_rows_training_only": len(inputs.agg) - n,
+        "vocabulary_weight": vocabulary_weight,
         "repeats": repeats,
         "folds": f"{cfg.folds}-fold StratifiedGroupKFold by group, seeds {cfg.seed}..",
         "confidence_cut": CONFIDENCE_CUT,
@@ -254,9 +276,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference", type=Path, help="a previous model's classify output")
     parser.add_argument("--out", type=Path, default=Path("models/article_cv.json"))
     parser.add_argument("--png", type=Path, default=Path("models/reliability.png"))
+    parser.add_argument("--vocabulary-weight", type=float, default=VOCABULARY_WEIGHT)
     args = parser.parse_args(argv)
     with threadpool_limits(limits=1):
-        report = run_cv(args.model_dir, args.data_dir, args.repeats, args.reference, print)
+        report = run_cv(
+            args.model_dir,
+            args.data_dir,
+            args.repeats,
+            args.reference,
+            print,
+            args.vocabulary_weight,
+        )
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     reference = report["designs"].get("reference", {}).get("reliability")
     plot_reliability(

@@ -5,6 +5,8 @@ twins); on those readings: the tone model (multinomial LogisticRegression, class
 temperature (fitted on grouped out-of-fold probabilities, so the confidence is calibrated on
 articles no model saw) and the primary-topic model. The out-of-fold probabilities are also the
 training report: macro-F1, per class, precision and coverage at the confidence cut, calibration.
+Training-only rows (the built-in vocabulary articles) join every training fold and are never
+scored, so the report and the temperature are those of the shared labelled set.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from classifier.training.tone_report import article_tone_report
 
 __all__ = [
     "CONFIDENCE_CUT",
+    "VOCABULARY_WEIGHT",
     "ArticleLevelConfig",
     "centering",
     "fit_article_level",
@@ -42,6 +45,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 CONFIDENCE_CUT: Final = 0.7
+VOCABULARY_WEIGHT: Final = 1.0
 _SCORE_BATCH: Final = 512
 
 
@@ -51,6 +55,8 @@ class ArticleLevelConfig:
     topic_c: float = 10.0
     folds: int = 5
     seed: int = 13
+    # Sample weight of the built-in vocabulary articles (0: not used); chosen by grouped CV.
+    vocabulary_weight: float = VOCABULARY_WEIGHT
 
 
 def read_inputs(tagger: DetenteTagger, data: LabelledArticles) -> ArticleInputs:
@@ -74,12 +80,16 @@ def centering(x: FloatArray) -> FloatArray:
 
 
 def grouped_folds(data: LabelledArticles, k: int, seed: int) -> list[tuple[IntArray, IntArray]]:
-    """Folds by group (no group on both sides), stratified by tone."""
+    """Folds by group (no group on both sides), stratified by tone; training-only rows are in
+    every training fold and in no test fold (the split of the others does not depend on them)."""
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-    stratum = np.where(data.tone >= 0, data.tone, 3)
+    scored = data.evaluated
+    always = np.flatnonzero(data.train_only).astype(np.int64)
+    stratum = np.where(data.tone >= 0, data.tone, 3)[scored]
+    groups = np.asarray(data.groups)[scored]
     return [
-        (np.asarray(tr, np.int64), np.asarray(te, np.int64))
-        for tr, te in splitter.split(np.zeros(len(data)), stratum, np.asarray(data.groups))
+        (np.concatenate([scored[tr], always]), scored[te])
+        for tr, te in splitter.split(np.zeros(len(scored)), stratum, groups)
     ]
 
 
@@ -135,7 +145,7 @@ def cross_fitted_temperature(
     """Each fold's out-of-fold probabilities tempered by a temperature fitted on the others."""
     out = np.zeros_like(oof)
     for train, test in folds:
-        rows = train[data.tone[train] >= 0]
+        rows = train[(data.tone[train] >= 0) & ~data.train_only[train]]
         out[test] = tempered(oof[test], fit_temperature(oof[rows], data.tone[rows]))
     return out
 
@@ -151,19 +161,22 @@ def fit_article_level(
     x_tone = tone_design(inputs, agg_center)
     x_topic = topic_design(inputs, topic_center)
     toned = np.flatnonzero(data.tone >= 0)
+    scored = data.evaluated
+    scored_toned = scored[data.tone[scored] >= 0]
     topical = np.flatnonzero(data.primary >= 0)
     folds = grouped_folds(data, cfg.folds, cfg.seed)
     oof = out_of_fold(x_tone, data, folds, cfg)
-    temperature = fit_temperature(oof[toned], data.tone[toned])
+    temperature = fit_temperature(oof[scored_toned], data.tone[scored_toned])
     tone = fit_tone(x_tone[toned], data.tone[toned], data.weight[toned], cfg.tone_c)
     primary = data.primary
     topic = fit_primary(x_topic[topical], primary[topical], data.weight[topical], cfg.topic_c)
     report = {
         "rows": len(data),
+        "training_only_rows": int(data.train_only.sum()),
         "folds": f"{cfg.folds}-fold grouped (seed {cfg.seed})",
         "temperature": temperature,
         "out_of_fold_tone": article_tone_report(
-            cross_fitted_temperature(oof, data, folds), data, CONFIDENCE_CUT
+            cross_fitted_temperature(oof, data, folds)[scored], data.take(scored), CONFIDENCE_CUT
         ),
     }
     fitted = dataclasses.replace(

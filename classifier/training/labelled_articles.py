@@ -4,7 +4,10 @@
 tone confidence, 1-3 topics, a same-event `group` for grouped folds and how the row was drawn.
 Titles and bodies go through `classifier.html_text.clean_text`, as the service's input does.
 A user's file (`detente train --extra`) uses the `detente evaluate` line format; each of its lines
-is its own group and counts as a confident label.
+is its own group and counts as a confident label. The built-in vocabulary articles
+(`classifier/training/data/vocabulary_articles.jsonl`, same format) are training-only rows: they
+are added to every training fold and never sit in a test fold, so the cross-validated figures stay
+those of the shared labelled set.
 """
 
 from __future__ import annotations
@@ -24,13 +27,16 @@ from classifier.training.evaluation import read_labelled
 
 __all__ = [
     "LABELLED_PATH",
+    "VOCABULARY_PATH",
     "LabelledArticles",
     "MissingLabelledSetError",
     "read_extra_articles",
     "read_labelled_articles",
+    "read_vocabulary_articles",
 ]
 
 LABELLED_PATH: Final = Path("news_articles_labelled") / "articles.jsonl"
+VOCABULARY_PATH: Final = Path(__file__).resolve().parent / "data" / "vocabulary_articles.jsonl"
 
 
 class MissingLabelledSetError(FileNotFoundError):
@@ -47,9 +53,30 @@ class LabelledArticles:
     high: npt.NDArray[np.bool_]  # the labellers were confident of the tone
     random: npt.NDArray[np.bool_]  # drawn at random (the natural mix), not by keywords
     weight: npt.NDArray[np.float64]  # sample weight in fitting
+    train_only: npt.NDArray[np.bool_]  # in every training fold, never in a test fold
 
     def __len__(self) -> int:
         return len(self.articles)
+
+    @property
+    def evaluated(self) -> npt.NDArray[np.int64]:
+        """Indices of the rows that cross-validation scores (all but the training-only ones)."""
+        return np.flatnonzero(~self.train_only).astype(np.int64)
+
+    def take(self, rows: npt.NDArray[np.int64]) -> LabelledArticles:
+        """The rows at `rows`, in that order."""
+        idx = rows.tolist()
+        return LabelledArticles(
+            tuple(self.ids[i] for i in idx),
+            tuple(self.articles[i] for i in idx),
+            self.tone[rows],
+            tuple(self.topics[i] for i in idx),
+            tuple(self.groups[i] for i in idx),
+            self.high[rows],
+            self.random[rows],
+            self.weight[rows],
+            self.train_only[rows],
+        )
 
     @property
     def primary(self) -> npt.NDArray[np.int64]:
@@ -66,6 +93,7 @@ class LabelledArticles:
             np.concatenate([self.high, other.high]),
             np.concatenate([self.random, other.random]),
             np.concatenate([self.weight, other.weight]),
+            np.concatenate([self.train_only, other.train_only]),
         )
 
 
@@ -89,10 +117,11 @@ def read_labelled_articles(data_dir: Path) -> LabelledArticles:
         high=np.array([r.get("tone_confidence") == "high" for r in rows], dtype=bool),
         random=np.array([r.get("selection") == "random" for r in rows], dtype=bool),
         weight=np.ones(len(rows)),
+        train_only=np.zeros(len(rows), dtype=bool),
     )
 
 
-def read_extra_articles(path: Path, weight: float) -> LabelledArticles:
+def read_extra_articles(path: Path, weight: float, *, train_only: bool = False) -> LabelledArticles:
     """A user's labelled articles (the `detente evaluate` line format), each its own group."""
     with path.open(encoding="utf-8") as handle:
         rows = read_labelled(handle)
@@ -106,4 +135,10 @@ def read_extra_articles(path: Path, weight: float) -> LabelledArticles:
         high=np.ones(len(rows), dtype=bool),
         random=np.zeros(len(rows), dtype=bool),
         weight=np.full(len(rows), float(weight)),
+        train_only=np.full(len(rows), train_only, dtype=bool),
     )
+
+
+def read_vocabulary_articles(weight: float) -> LabelledArticles:
+    """The built-in vocabulary articles (issue #11 item 2): training-only rows, weight `weight`."""
+    return read_extra_articles(VOCABULARY_PATH, weight, train_only=True)

@@ -32,8 +32,10 @@ from classifier.training.dev_report import dev_report
 from classifier.training.fitting import Progress, TrainConfig, fit_tagger
 from classifier.training.labelled_articles import (
     LABELLED_PATH,
+    VOCABULARY_PATH,
     read_extra_articles,
     read_labelled_articles,
+    read_vocabulary_articles,
 )
 from classifier.training.saving import save_tagger, serving_parts
 from classifier.training.sources import files_read
@@ -41,11 +43,14 @@ from classifier.training.sources import files_read
 __all__ = ["MODEL_NAME", "MODEL_VERSION", "TrainConfig", "fit_tagger", "main", "train"]
 
 MODEL_NAME: Final = "detente-tagger"
-MODEL_VERSION: Final = "1.2.0"
+MODEL_VERSION: Final = "1.3.0"
+_PROJECT: Final = Path(__file__).resolve().parents[2]
 
 
-def _provenance(data_dir: Path, extra: Path | None) -> dict[str, Any]:
+def _provenance(data_dir: Path, extra: Path | None, vocabulary: bool) -> dict[str, Any]:
     paths = [*files_read(data_dir), data_dir / LABELLED_PATH]
+    if vocabulary:
+        paths.append(VOCABULARY_PATH)
     if extra is not None:
         paths.append(extra)
     hashes = [sha256_file(p) for p in paths]
@@ -58,6 +63,8 @@ def _provenance(data_dir: Path, extra: Path | None) -> dict[str, Any]:
 
 
 def _relative(path: Path, root: Path) -> str:
+    if path == VOCABULARY_PATH:
+        return str(path.relative_to(_PROJECT))
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
@@ -98,12 +105,19 @@ def _train(
     if extra is not None:
         labelled = labelled.plus(read_extra_articles(extra, extra_weight))
         progress(f"article level: {extra} adds rows with weight {extra_weight}")
+    article_cfg = ArticleLevelConfig(seed=cfg.seed)
+    if article_cfg.vocabulary_weight > 0:
+        labelled = labelled.plus(read_vocabulary_articles(article_cfg.vocabulary_weight))
+        progress(
+            f"article level: {len(labelled)} rows with the built-in vocabulary articles "
+            f"(training-only, weight {article_cfg.vocabulary_weight})"
+        )
     if corpus.missing:
         progress(f"WARNING: sets absent and skipped: {', '.join(corpus.missing)}")
     progress(f"corpus: {len(corpus.train)} train / {len(corpus.dev)} dev examples after de-dup")
     parts = fit_tagger(corpus, cfg, progress)
     progress(f"fitting the article level on {len(labelled)} labelled articles")
-    parts, article_report = fit_article_level(parts, labelled, ArticleLevelConfig(seed=cfg.seed))
+    parts, article_report = fit_article_level(parts, labelled, article_cfg)
     # Evaluated as served: through the array twins of the estimators (classifier/linear.py).
     tagger = DetenteTagger(serving_parts(parts), ModelInfo(MODEL_NAME, MODEL_VERSION))
     progress("evaluating on dev")
@@ -124,8 +138,13 @@ def _train(
             "corpus_counts": corpus.counts(),
             "sets_missing": list(corpus.missing),
             "label_mapping": "classifier/training/label_mapping.py",
-            "provenance": _provenance(data_dir, extra),
+            "provenance": _provenance(data_dir, extra, article_cfg.vocabulary_weight > 0),
             "extra": None if extra is None else {"path": str(extra), "weight": extra_weight},
+            "vocabulary_articles": {
+                "path": _relative(VOCABULARY_PATH, data_dir),
+                "weight": article_cfg.vocabulary_weight,
+                "training_only": True,
+            },
         },
         "article_level": article_report,
         "dev_metrics": report,

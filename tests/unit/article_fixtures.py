@@ -59,4 +59,5 @@ def tiny_labelled() -> LabelledArticles:
         high=np.ones(len(rows), dtype=bool),
         random=np.ones(len(rows), dtype=bool),
         weight=np.ones(len(rows)),
+        train_only=np.zeros(len(rows), dtype=bool),
     )

@@ -20,7 +20,9 @@ from classifier.features import count_matrix, fit_vocabulary, vocabulary_idf
 from classifier.model import choose_topics
 from classifier.prediction import ArticleClassifier, ArticleText
 from classifier.taxonomy import OTHER, TOPIC_LABELS
-from classifier.training.article_fit import fit_temperature
+from classifier.training.article_fit import fit_temperature, grouped_folds
+from classifier.training.labelled_articles import read_vocabulary_articles
+from tests.unit.article_fixtures import tiny_labelled
 
 _TEXTS = [
     ArticleText("Rebels shelled the town", "Troops attacked. Talks were held. Fans sang. Rain."),
@@ -113,3 +115,21 @@ def test_the_shipped_models_primary_topic_on_our_own_samples(
     row = rows[sample_id]
     [prediction] = tagger.classify([ArticleText(row["title"], row["body"])])
     assert prediction.topics[0].label == primary
+
+
+def test_training_only_rows_join_every_training_fold_and_no_test_fold() -> None:
+    shared = tiny_labelled()
+    vocabulary = read_vocabulary_articles(2.0)
+    assert len(vocabulary) > 100
+    assert vocabulary.train_only.all()
+    assert set(vocabulary.weight.tolist()) == {2.0}
+    both = shared.plus(vocabulary)
+    extra = np.arange(len(shared), len(both))
+    plain = grouped_folds(shared, 3, 13)
+    folds = grouped_folds(both, 3, 13)
+    for (tr0, te0), (tr, te) in zip(plain, folds, strict=True):
+        assert np.array_equal(te, te0)  # the shared rows' split does not depend on them
+        assert np.array_equal(np.sort(tr), np.sort(np.concatenate([tr0, extra])))
+    assert np.array_equal(both.evaluated, np.arange(len(shared)))
+    assert both.take(both.evaluated).ids == shared.ids
+    assert not both.train_only[: len(shared)].any()

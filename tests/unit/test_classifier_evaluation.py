@@ -138,12 +138,18 @@ def test_train_writes_a_loadable_model_with_metadata(tmp_path: Path) -> None:
         "conflibert_cameo/test.csv",
         "bbc_news/bbc_news.csv",
         "news_articles_labelled/articles.jsonl",
+        "classifier/training/data/vocabulary_articles.jsonl",
         str(extra),
     }
     assert meta["training"]["extra"] == {"path": str(extra), "weight": 2.0}
+    vocabulary = meta["training"]["vocabulary_articles"]
+    assert vocabulary["path"] == "classifier/training/data/vocabulary_articles.jsonl"
+    assert vocabulary["training_only"] is True
     article = meta["article_level"]
-    assert article["rows"] == 36 + 1  # the shared set plus the user's line
-    assert article["out_of_fold_tone"]["all"]["n"] == 37
+    # The shared set, the user's line and the built-in vocabulary articles (training-only).
+    assert article["rows"] == 36 + 1 + article["training_only_rows"]
+    assert article["training_only_rows"] > 100
+    assert article["out_of_fold_tone"]["all"]["n"] == 37  # never scored
     assert article["temperature"] > 0
     tagger = load_classifier(tmp_path / "model")
     [p] = tagger.classify([ArticleText("Rebels attacked the army", "Fighting continued.")])
