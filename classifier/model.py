@@ -35,8 +35,8 @@ from classifier.aggregation import (
 from classifier.article_features import ArticleBatch, featurise
 from classifier.article_level import (
     ArticleInputs,
+    agreed_primary,
     article_inputs,
-    plausible_primary,
     tempered,
     tone_design,
     topic_design,
@@ -249,7 +249,7 @@ class DetenteTagger:
                 float(parts.article_temperature[0]),
             )
             topic_x = topic_design(inputs, parts.article_topic_center)[whole]
-            primary_proba[whole] = plausible_primary(
+            primary_proba[whole] = agreed_primary(
                 _topic_order(parts.article_topic, topic_x), topic_proba[whole]
             )
         # A one-sentence text (a headline alone, a brief, one quoted sentence) has no article

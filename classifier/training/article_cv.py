@@ -23,8 +23,8 @@ folds as without them.
 
 Figures per design: mean and SD over repeats of the pooled out-of-fold metrics, and the SD over
 all folds of the per-fold macro-F1 and de-escalation F1. Primary topic within the gold topics for
-the shipped design (restricted to the corpus model's plausible topics), the same unrestricted, and
-the reference.
+the shipped design (combined with the corpus topic model's probabilities), the article level alone
+(`_unrestricted`), and the reference.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from classifier.article_level import ArticleInputs, plausible_primary, tone_design, topic_design
+from classifier.article_level import ArticleInputs, agreed_primary, tone_design, topic_design
 from classifier.artifact import load_classifier
 from classifier.taxonomy import TONE_LABELS, TOPIC_LABELS
 from classifier.training.article_fit import (
@@ -162,8 +162,8 @@ def _primary_within_gold(data: LabelledArticles, primary: Sequence[int]) -> floa
 def _topic_oof(
     inputs: ArticleInputs, data: LabelledArticles, folds: Folds, c: float
 ) -> tuple[IntArray, IntArray]:
-    """Out-of-fold primary topics as shipped (restricted to the corpus model's plausible
-    topics) and unrestricted."""
+    """Out-of-fold primary topics as shipped (combined with the corpus topic model's) and
+    from the article level alone."""
     x = topic_design(inputs, centering(inputs.topic_logits))
     corpus = expit(inputs.topic_logits[:, : len(TOPIC_LABELS)])  # the document model's
     shipped = np.zeros(len(data), dtype=np.int64)
@@ -171,7 +171,7 @@ def _topic_oof(
     for train, test in folds:
         model = fit_primary(x[train], data.primary[train], data.weight[train], c)
         proba = topic_proba(model, x[test])
-        shipped[test] = plausible_primary(proba, corpus[test]).argmax(axis=1)
+        shipped[test] = agreed_primary(proba, corpus[test]).argmax(axis=1)
         free[test] = proba.argmax(axis=1)
     return shipped, free
 

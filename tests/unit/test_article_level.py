@@ -12,8 +12,8 @@ from classifier.article_features import featurise
 from classifier.article_level import (
     LEAD_HEADLINE_WEIGHT,
     _lead,
+    agreed_primary,
     article_inputs,
-    plausible_primary,
     tempered,
 )
 from classifier.features import count_matrix, fit_vocabulary, vocabulary_idf
@@ -84,16 +84,19 @@ def test_a_primary_topic_leads_and_other_stays_alone() -> None:
     assert choose_topics(margin) == [conflict]
 
 
-def test_the_primary_topic_is_chosen_among_the_corpus_models_plausible_topics() -> None:
-    article = np.array([[0.6, 0.3, 0.1], [0.6, 0.3, 0.1], [0.6, 0.0, 0.4]])
-    corpus = np.array([[0.05, 0.9, 0.5], [0.1, 0.1, 0.1], [0.1, 0.8, 0.0]])
-    out = plausible_primary(article, corpus, floor=0.2)
-    # Row 0: the article level's first choice is implausible to the corpus model: 0.3 vs 0.1.
-    assert out[0] == pytest.approx([0.0, 0.75, 0.25])
-    # Row 1: nothing is plausible enough, so nothing is ruled out.
+def test_the_primary_topic_is_the_one_both_models_find_likely() -> None:
+    article = np.array([[0.6, 0.3, 0.1], [0.4, 0.35, 0.25]])
+    corpus = np.array([[0.04, 0.96, 0.5], [0.5, 0.5, 0.5]])
+    out = agreed_primary(article, corpus, weight=1.0)
+    assert np.allclose(out.sum(axis=1), 1.0)
+    # Row 0: the article level's first choice is one the corpus model all but rules out.
+    expected = np.array([0.6 * 0.04, 0.3 * 0.96, 0.1 * 0.5])
+    assert out[0] == pytest.approx(expected / expected.sum())
+    assert out[0].argmax() == 1
+    # Row 1: a corpus model without an opinion leaves the article level's probabilities as they are.
     assert out[1] == pytest.approx(article[1])
-    # Row 2: the only plausible topic got 0 from the article level: unrestricted.
-    assert out[2] == pytest.approx(article[2])
+    # Weight 0 is the article level alone.
+    assert agreed_primary(article, corpus, weight=0.0) == pytest.approx(article)
 
 
 _SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "articles.jsonl"
