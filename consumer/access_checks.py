@@ -54,6 +54,7 @@ _NO_ERROR = 0
 _TOPIC_ALREADY_EXISTS = 36
 # Coordinators of a fresh cluster appear a moment after the first request that needs them.
 _COORDINATOR_WAIT_S = 30.0
+_NEW_TOPIC_WAIT_S = 5.0
 
 
 class AccessCheckError(StartupError):
@@ -164,6 +165,8 @@ class _Checks:
         if error == _NO_ERROR:
             return
         if error == _TOPIC_ALREADY_EXISTS:
+            if self._became_visible(role.topic):
+                return  # another instance created it a moment ago
             raise AccessCheckError(
                 role.check,
                 f"topic {role.topic!r} exists but is not visible to {self._who}: grant "
@@ -183,6 +186,19 @@ class _Checks:
             f"topic {role.topic!r} is missing and the broker would not create it (error {error})",
             cause="topics",
         )
+
+    def _became_visible(self, topic: str) -> bool:
+        """Whether `topic`, which the broker says exists, shows in metadata within a few seconds:
+        instances started together race to create the topics, and a topic another one has just
+        created exists before every broker's metadata lists it."""
+        deadline = time.monotonic() + _NEW_TOPIC_WAIT_S
+        while True:
+            [described] = self._admin.describe_topics([topic])
+            if described["error_code"] == _NO_ERROR:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
 
     def topic_permissions(self) -> None:
         described = self._describe()

@@ -200,3 +200,45 @@ def test_reported_operations_decide_and_the_message_names_the_missing_one() -> N
     with pytest.raises(AccessCheckError) as failed:
         check_access(everything, Settings(), create_missing=_no_creation)  # type: ignore[arg-type]
     assert failed.value.check == "consumer_group"
+
+
+class _RacedAdmin(_Admin):
+    """A topic absent at the first look, created meanwhile by another instance: the broker says
+    it exists, and metadata lists it only after `hidden_looks` more descriptions (or never)."""
+
+    def __init__(self, raced: str, hidden_looks: int) -> None:
+        read, write = ["DESCRIBE", "READ"], ["DESCRIBE", "WRITE", "DESCRIBE_CONFIGS"]
+        super().__init__(
+            {"articles.raw": read, "articles.tagged": write, "articles.dlq": write},
+            group_ops=["DESCRIBE", "READ"],
+        )
+        self._raced = raced
+        self._hidden_looks = hidden_looks + 1  # the first look finds it missing
+
+    def describe_topics(self, names: list[str]) -> list[dict[str, Any]]:
+        out = super().describe_topics(names)
+        if self._raced in names and self._hidden_looks > 0:
+            self._hidden_looks -= 1
+            for topic in out:
+                if topic["name"] == self._raced:
+                    topic["error_code"] = 3  # UNKNOWN_TOPIC_OR_PARTITION
+        return out
+
+    def create_topics(self, topics: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {"topics": [{"name": name, "error_code": 36} for name in topics]}  # exists
+
+
+def test_a_topic_another_instance_just_created_is_waited_for_not_refused() -> None:
+    admin = _RacedAdmin("articles.dlq", hidden_looks=3)
+    check_access(admin, Settings(), create_missing=_no_creation)  # type: ignore[arg-type]
+    assert admin._hidden_looks == 0
+
+
+def test_a_topic_that_exists_but_never_shows_is_reported_as_not_visible(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("consumer.access_checks._NEW_TOPIC_WAIT_S", 0.3)
+    admin = _RacedAdmin("articles.dlq", hidden_looks=10_000)
+    with pytest.raises(AccessCheckError, match="exists but is not visible") as failed:
+        check_access(admin, Settings(), create_missing=_no_creation)  # type: ignore[arg-type]
+    assert failed.value.check == "dead_letter_topic"
