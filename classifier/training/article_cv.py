@@ -69,7 +69,7 @@ from classifier.training.labelled_articles import (
 from classifier.training.reliability_plot import plot_reliability
 from classifier.training.tone_report import confidence_block, reliability_bins
 
-__all__ = ["main", "run_cv"]
+__all__ = ["main", "primary_within_gold", "run_cv"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -153,8 +153,10 @@ def _floor_oof(data: LabelledArticles, folds: Folds) -> FloatArray:
     return oof
 
 
-def _primary_within_gold(data: LabelledArticles, primary: Sequence[int]) -> float:
-    topics = data.topics
+def primary_within_gold(
+    primary: Sequence[int] | IntArray, topics: Sequence[tuple[str, ...] | None]
+) -> float:
+    """Share of rows whose predicted primary topic (a TOPIC_LABELS index) is a gold topic."""
     hits = [bool(t) and TOPIC_LABELS[p] in (t or ()) for p, t in zip(primary, topics, strict=True)]
     return float(np.mean(hits))
 
@@ -221,8 +223,8 @@ def run_cv(
         oofs["floor"].append(_floor_oof(data, folds))
         shipped_primary, free_primary = _topic_oof(inputs, data, folds, cfg.topic_c)
         n_shared = len(shared)
-        primary_hits.append(_primary_within_gold(shared, shipped_primary[:n_shared].tolist()))
-        primary_free_hits.append(_primary_within_gold(shared, free_primary[:n_shared].tolist()))
+        primary_hits.append(primary_within_gold(shipped_primary[:n_shared], shared.topics))
+        primary_free_hits.append(primary_within_gold(free_primary[:n_shared], shared.topics))
         progress(f"repeat {r + 1}/{repeats} done")
     # Scored: the shared articles only; they are the first rows, so fold indices still hold.
     n = len(shared)
@@ -262,7 +264,10 @@ def run_cv(
             "model_version": version,
             **_summary([_slices(data, proba)]),
             "per_fold": _fold_sd(data, folds_by_repeat, [proba] * repeats),
-            "primary_topic_within_gold": {"mean": _primary_within_gold(data, primary), "sd": 0.0},
+            "primary_topic_within_gold": {
+                "mean": primary_within_gold(primary, data.topics),
+                "sd": 0.0,
+            },
             "reliability": reliability_bins(data.tone, proba),
         }
     return report

@@ -40,6 +40,7 @@ __all__ = [
     "fit_temperature",
     "grouped_folds",
     "read_inputs",
+    "stack_inputs",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -65,6 +66,11 @@ def read_inputs(tagger: DetenteTagger, data: LabelledArticles) -> ArticleInputs:
         tagger.score_batch(data.articles[i : i + _SCORE_BATCH]).inputs
         for i in range(0, len(data), _SCORE_BATCH)
     ]
+    return stack_inputs(chunks)
+
+
+def stack_inputs(chunks: Sequence[ArticleInputs]) -> ArticleInputs:
+    """The article level's inputs of consecutive batches as one."""
     return ArticleInputs(
         agg=np.vstack([c.agg for c in chunks]),
         lead=sp.vstack([c.lead for c in chunks], format="csr"),

@@ -29,7 +29,6 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 from scipy.special import expit
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
@@ -43,12 +42,14 @@ from classifier.artifact import load_classifier
 from classifier.model import ARTICLE_MIN_ROWS
 from classifier.prediction import ArticleText
 from classifier.taxonomy import TOPIC_LABELS
+from classifier.training.article_cv import primary_within_gold
 from classifier.training.article_fit import (
     ArticleLevelConfig,
     centering,
     fit_primary,
     grouped_folds,
     read_inputs,
+    stack_inputs,
     topic_proba,
 )
 from classifier.training.corpus import build_corpus
@@ -61,14 +62,6 @@ FLOORS: Final = (0.0, 0.05, 0.1, 0.2, 0.3)
 AGREEMENT_WEIGHTS: Final = (0.5, 1.0, 2.0)
 REPEATS: Final = 5
 _BATCH: Final = 256
-
-
-def _within(primary: npt.NDArray[np.int64], gold: Sequence[tuple[str, ...] | None]) -> float:
-    return float(
-        np.mean(
-            [bool(g) and TOPIC_LABELS[p] in (g or ()) for p, g in zip(primary, gold, strict=True)]
-        )
-    )
 
 
 def plausible_primary(
@@ -84,6 +77,12 @@ def plausible_primary(
     return np.asarray(np.where(total > 0.0, renormalised, primary_proba))
 
 
+def _rows(inputs: ArticleInputs, rows: npt.NDArray[np.int64]) -> ArticleInputs:
+    return ArticleInputs(
+        inputs.agg[rows], inputs.lead[rows], inputs.doc[rows], inputs.topic_logits[rows]
+    )
+
+
 def _corpus_proba(inputs: ArticleInputs) -> FloatArray:
     return np.asarray(expit(inputs.topic_logits[:, : len(TOPIC_LABELS)]))
 
@@ -95,18 +94,14 @@ def _other_outlets(
     the article level reads (ARTICLE_MIN_ROWS rows or more)."""
     tagger = load_classifier(model_dir)
     docs = [e for e in build_corpus(data_dir).dev if e.unit == "document" and e.topics]
-    chunks, keep = [], []
+    chunks: list[ArticleInputs] = []
+    keep: list[int] = []
     for s in range(0, len(docs), _BATCH):
         scores = tagger.score_batch([ArticleText(e.title, e.text) for e in docs[s : s + _BATCH]])
         whole = np.flatnonzero(np.diff(scores.batch.starts) >= ARTICLE_MIN_ROWS)
-        chunks.append((scores.inputs, whole))
+        chunks.append(_rows(scores.inputs, whole))
         keep.extend((s + whole).tolist())
-    inputs = ArticleInputs(
-        agg=np.vstack([c.agg[w] for c, w in chunks]),
-        lead=sp.vstack([c.lead[w] for c, w in chunks], format="csr"),
-        doc=sp.vstack([c.doc[w] for c, w in chunks], format="csr"),
-        topic_logits=np.vstack([c.topic_logits[w] for c, w in chunks]),
-    )
+    inputs = stack_inputs(chunks)
     return inputs, [docs[i].topics for i in keep], [docs[i].source for i in keep]
 
 
@@ -132,12 +127,12 @@ def run(model_dir: Path, data_dir: Path) -> dict[str, Any]:
     designs += [("agreement", w, agreed_primary) for w in AGREEMENT_WEIGHTS]
     for kind, value, combine in designs:
         in_corpus = [
-            _within(combine(oof, corpus_in, value).argmax(axis=1), data.topics)
+            primary_within_gold(combine(oof, corpus_in, value).argmax(axis=1), data.topics)
             for oof in oof_by_repeat
         ]
         primary = combine(other_proba, corpus_other, value).argmax(axis=1)
         by_source = {
-            s: _within(
+            s: primary_within_gold(
                 primary[[i for i, t in enumerate(sources) if t == s]],
                 [g for g, t in zip(other_gold, sources, strict=True) if t == s],
             )
@@ -148,7 +143,8 @@ def run(model_dir: Path, data_dir: Path) -> dict[str, Any]:
             rows = np.flatnonzero(data.primary == k)
             if len(rows):
                 oof_primary = combine(oof_by_repeat[0], corpus_in, value).argmax(axis=1)
-                per_class[name] = _within(oof_primary[rows], [data.topics[i] for i in rows])
+                gold = [data.topics[i] for i in rows]
+                per_class[name] = primary_within_gold(oof_primary[rows], gold)
         grid.append(
             {
                 kind: value,
@@ -157,7 +153,7 @@ def run(model_dir: Path, data_dir: Path) -> dict[str, Any]:
                     "sd": float(np.std(in_corpus)),
                 },
                 "labelled_articles_by_gold_primary_repeat_0": per_class,
-                "other_outlets": _within(primary, other_gold),
+                "other_outlets": primary_within_gold(primary, other_gold),
                 "other_outlets_by_source": by_source,
             }
         )

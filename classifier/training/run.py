@@ -63,9 +63,11 @@ def _provenance(data_dir: Path, extra: Path | None, vocabulary: bool) -> dict[st
 
 
 def _relative(path: Path, root: Path) -> str:
-    if path == VOCABULARY_PATH:
-        return str(path.relative_to(_PROJECT))
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    """`path` relative to the data directory, else to the project (its own data files)."""
+    for base in (root, _PROJECT):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return str(path)
 
 
 def train(

@@ -30,7 +30,7 @@ from classifier.article_level import tone_design, topic_design
 from classifier.artifact import load_classifier
 from classifier.model import DetenteTagger
 from classifier.prediction import ModelInfo
-from classifier.training.article_cv import _fold_sd, _primary_within_gold, _slices, _summary
+from classifier.training.article_cv import _fold_sd, _slices, _summary, primary_within_gold
 from classifier.training.article_fit import (
     ArticleLevelConfig,
     centering,
@@ -112,7 +112,7 @@ def sweep(
                     primary[test] = topic_proba(topic, x_topic[test]).argmax(axis=1)
                 oof = cross_fitted_temperature(oof, sub, fold_set)[:n]
                 oofs.append(oof)
-                hits.append(_primary_within_gold(scored, primary[:n].tolist()))
+                hits.append(primary_within_gold(primary[:n].tolist(), scored.topics))
             entry: dict[str, Any] = {
                 "vocabulary_weight": weight,
                 "tone_c": c,
