@@ -38,17 +38,19 @@ from classifier.training.labelled_articles import (
     read_vocabulary_articles,
 )
 from classifier.training.saving import save_tagger, serving_parts
-from classifier.training.sources import files_read
+from classifier.training.sources import HEADLINES_PATH, files_read
 
 __all__ = ["MODEL_NAME", "MODEL_VERSION", "TrainConfig", "fit_tagger", "main", "train"]
 
 MODEL_NAME: Final = "detente-tagger"
-MODEL_VERSION: Final = "1.3.0"
+MODEL_VERSION: Final = "1.4.0"
 _PROJECT: Final = Path(__file__).resolve().parents[2]
 
 
 def _provenance(data_dir: Path, extra: Path | None, vocabulary: bool) -> dict[str, Any]:
     paths = [*files_read(data_dir), data_dir / LABELLED_PATH]
+    if HEADLINES_PATH.is_file():
+        paths.append(HEADLINES_PATH)
     if vocabulary:
         paths.append(VOCABULARY_PATH)
     if extra is not None:

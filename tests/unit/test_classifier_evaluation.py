@@ -138,6 +138,7 @@ def test_train_writes_a_loadable_model_with_metadata(tmp_path: Path) -> None:
         "conflibert_cameo/test.csv",
         "bbc_news/bbc_news.csv",
         "news_articles_labelled/articles.jsonl",
+        "classifier/training/data/headlines.jsonl",  # built in: read whatever the data dir
         "classifier/training/data/vocabulary_articles.jsonl",
         str(extra),
     }
