@@ -6,10 +6,11 @@ refuse any type outside `TRUSTED_TYPES` (skops' own default list trusts every sc
 estimator, which is wider than this artifact needs). The service loads the serving weights
 instead (`classifier.serving_weights`: the same coefficients as a NumPy archive read without
 pickle), which keeps scikit-learn and skops, and their 1.5-2 s of imports, out of its start.
-Either way the metadata is checked first: label sets and the file's SHA-256 must match (and, for
-the skops file, scikit-learn's major.minor), or loading fails with `ArtifactError` naming the
-mismatch. Writing these files is training's job (`classifier.training.saving`); loading is
-serving's, so this module imports nothing from `classifier.training`.
+Either way the metadata is checked first: label sets, the event-cue lexicon's fingerprint and the
+file's SHA-256 must match (and, for the skops file, scikit-learn's major.minor), or loading fails
+with `ArtifactError` naming the mismatch. Writing these files is training's job
+(`classifier.training.saving`); loading is serving's, so this module imports nothing from
+`classifier.training`.
 
     ArtifactError                 root: the model directory cannot be used
      +-- ArtifactMismatchError    metadata disagrees with this code or environment
@@ -28,6 +29,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
+from classifier.cues import CUE_LEXICON_SHA256
 from classifier.features import Vocabulary
 from classifier.model import DetenteTagger, TaggerParts
 from classifier.prediction import ModelInfo
@@ -145,6 +147,16 @@ def _check_labels(meta: Mapping[str, Any]) -> None:
         )
 
 
+def _check_cue_lexicon(meta: Mapping[str, Any]) -> None:
+    # Models saved before the fingerprint was recorded (1.3.0 and older) carry none to compare.
+    recorded = meta.get("cue_lexicon_sha256")
+    if recorded is not None and recorded != CUE_LEXICON_SHA256:
+        raise ArtifactMismatchError(
+            "the model was fitted with another event-cue lexicon than this code's "
+            "(classifier/cues.py): retrain it, or run the code it was trained with"
+        )
+
+
 def _checked_file(meta: Mapping[str, Any], model_dir: Path, entry: str, default: str) -> Path:
     """The file `meta[entry]` names, present and matching its SHA-256."""
     path = model_dir / str(meta.get(entry, {}).get("file", default))
@@ -240,6 +252,7 @@ def load_classifier(model_dir: Path, source: ArtifactSource = "serving") -> Dete
     reads the fitted scikit-learn estimators, the model of record, with the same results."""
     meta = read_metadata(model_dir)
     _check_labels(meta)
+    _check_cue_lexicon(meta)
     if source == "skops":
         parts = _load_skops_parts(meta, model_dir)
     else:

@@ -28,6 +28,8 @@ Everything here is whole-array work on the token ids `classifier.features` alrea
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -38,6 +40,7 @@ import scipy.sparse as sp
 __all__ = [
     "CLOSING_SCOPE",
     "CUE_CLASSES",
+    "CUE_LEXICON_SHA256",
     "N_CUE_FEATURES",
     "REVERSAL_SCOPE",
     "cue_matrix",
@@ -172,6 +175,25 @@ def _class_of() -> dict[str, int]:
 _CLASS_OF: Final = _class_of()
 _REVERSAL_FORMS: Final = frozenset(_table(_REVERSAL))
 _FLIP: Final = np.array([2, 3, 0, 1], dtype=np.int64)  # cooperation <-> conflict, same mode
+
+
+def _lexicon_sha256() -> str:
+    """A fingerprint of everything above that decides a cue column's value."""
+    lexicon = {
+        "classes": sorted(_CLASS_OF.items()),
+        "reversal": sorted(_REVERSAL_FORMS),
+        "closing": sorted(_CLOSING),
+        "irregular": sorted(_IRREGULAR.items()),
+        "scopes": [REVERSAL_SCOPE, CLOSING_SCOPE],
+    }
+    return hashlib.sha256(json.dumps(lexicon).encode("utf-8")).hexdigest()
+
+
+# The cue tables are built from this module when a model is loaded, not stored in the model: a
+# model fitted with one lexicon and served with another would read differently without a sign.
+# Training records this fingerprint in metadata.json and loading refuses a model whose record
+# differs (`classifier.artifact`).
+CUE_LEXICON_SHA256: Final = _lexicon_sha256()
 
 
 def cue_tables(

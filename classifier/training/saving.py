@@ -27,6 +27,7 @@ from classifier.artifact import (
     WEIGHTS_NAME,
     sha256_file,
 )
+from classifier.cues import CUE_LEXICON_SHA256
 from classifier.features import Vocabulary
 from classifier.linear import LinearRegressor, SoftmaxClassifier
 from classifier.model import TaggerParts
@@ -100,6 +101,7 @@ def save_tagger(parts: TaggerParts, metadata: Mapping[str, Any], out_dir: Path) 
         "tone_labels": list(TONE_LABELS),
         "topic_labels": list(TOPIC_LABELS),
         "sklearn_version": version("scikit-learn"),
+        "cue_lexicon_sha256": CUE_LEXICON_SHA256,
     }
     meta_path = out_dir / METADATA_NAME
     meta_path.write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")

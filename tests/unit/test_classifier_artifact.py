@@ -25,6 +25,7 @@ from classifier.artifact import (
     load_classifier,
     sha256_file,
 )
+from classifier.cues import CUE_LEXICON_SHA256
 from classifier.model import TaggerParts
 from classifier.prediction import ArticleText
 from classifier.training import TrainConfig, fit_tagger
@@ -180,6 +181,22 @@ def test_label_set_mismatch_is_refused(model_dir: Path) -> None:
     _write_meta(model_dir, meta)
     with pytest.raises(ArtifactMismatchError, match="tone labels"):
         load_classifier(model_dir)
+
+
+def test_a_model_fitted_with_another_cue_lexicon_is_refused(model_dir: Path) -> None:
+    meta = _meta(model_dir)
+    assert meta["cue_lexicon_sha256"] == CUE_LEXICON_SHA256
+    meta["cue_lexicon_sha256"] = "0" * 64
+    _write_meta(model_dir, meta)
+    with pytest.raises(ArtifactMismatchError, match="event-cue lexicon"):
+        load_classifier(model_dir)
+    del meta["cue_lexicon_sha256"]  # saved before fingerprints were recorded: nothing to compare
+    _write_meta(model_dir, meta)
+    assert load_classifier(model_dir).info.version
+
+
+def test_the_shipped_model_was_fitted_with_this_codes_cue_lexicon() -> None:
+    assert _meta(_ROOT / "models")["cue_lexicon_sha256"] == CUE_LEXICON_SHA256
 
 
 def test_scikit_learn_minor_version_mismatch_is_refused(model_dir: Path) -> None:
