@@ -51,6 +51,9 @@ IN_DOMAIN_WEIGHT: Final = {
     "plover_gsr": 6.0,
     "headlines": 6.0,
 }
+# Our headlines weigh the same in the topic models as in the tone models: they are the only
+# conflict headlines with topics, next to thousands of HuffPost and AG News section headlines.
+TOPIC_WEIGHT: Final = {"headlines": IN_DOMAIN_WEIGHT["headlines"]}
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[str], None]
 
@@ -115,6 +118,7 @@ def _fit_topics(
     (positive if listed, negative otherwise) or when it is known not to be about j."""
     has_topics = np.array([e.topics is not None for e in examples])
     all_y = _topic_y(examples)
+    weights = np.array([TOPIC_WEIGHT.get(e.source, 1.0) for e in examples])
     coef = np.zeros((doc_x.shape[1], len(TOPIC_LABELS)), dtype=np.float32)
     intercept = np.full(len(TOPIC_LABELS), -10.0)
     for j, topic in enumerate(TOPIC_LABELS):
@@ -128,7 +132,7 @@ def _fit_topics(
             # Words and bigrams only: the event-cue columns are tone evidence, and their
             # unnormalised counts would let article length sway the topic.
             words = doc_x[rows][:, : doc_x.shape[1] - N_CUE_FEATURES]
-            model.fit(words, y)
+            model.fit(words, y, sample_weight=weights[rows])
             coef[: words.shape[1], j] = model.coef_[0]
             intercept[j] = model.intercept_[0]
     return coef, intercept

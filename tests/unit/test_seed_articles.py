@@ -38,14 +38,6 @@ def test_article_1_ambassadors_return_is_de_escalation_on_diplomacy_and_armed_co
     assert "armed_conflict" in topics
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="models 1.2.0 to 1.4.0 miss this expectation: their article-level primary-topic model"
-    " gives peace_process 0.53 / diplomacy 0.44 (1.3.0: 0.52 / 0.45; 1.4.0: 0.51 / 0.48, and"
-    " 0.51 / 0.49 combined with the corpus topic model; diplomacy second); 1.1.0 passed."
-    " Reported in the model card; strict, so a model that passes again makes this test"
-    " fail until the mark goes.",
-)
 def test_article_2_regional_talks_is_never_escalation_and_primarily_diplomacy(
     seed_predictions: list[Prediction],
 ) -> None:
