@@ -8,7 +8,6 @@ and labelled by reading before any model saw it; it is never trained on.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from sklearn.metrics import f1_score
 
 from classifier.prediction import ArticleClassifier, ArticleText
 from classifier.taxonomy import OTHER, TONE_LABELS, TOPIC_LABELS
+from classifier.text import normalise_for_dedup
 from classifier.training.sources import HEADLINES_PATH, read_headlines
 
 PROBE = Path(__file__).resolve().parents[1] / "data" / "headline_probe.jsonl"
@@ -34,12 +34,8 @@ def _rows(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _normalised(title: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", title.lower()).split())
-
-
 def _words(title: str) -> set[str]:
-    return set(_normalised(title).split())
+    return set(normalise_for_dedup(title).split())
 
 
 # Two headlines on one event in stock words share half their words or more ("Arab League
@@ -51,7 +47,7 @@ def test_training_headlines_are_well_formed_and_balanced() -> None:
     rows = _rows(HEADLINES_PATH)
     assert len(rows) > 400
     assert len({r["id"] for r in rows}) == len(rows)
-    assert len({_normalised(r["title"]) for r in rows}) == len(rows)
+    assert len({normalise_for_dedup(r["title"]) for r in rows}) == len(rows)
     for row in rows:
         assert row["tone"] in TONE_LABELS
         assert 1 <= len(row["topics"]) <= 3
